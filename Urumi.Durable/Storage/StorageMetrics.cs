@@ -1,0 +1,47 @@
+namespace Urumi.Durable.Storage;
+
+/// <summary>Counts storage operations by kind, so benchmarks can report operations per activity call.</summary>
+public sealed class StorageMetrics
+{
+    private long _queueSends;
+    private long _queueReceives;
+    private long _queueDeletes;
+    private long _queueUpdates;
+    private long _tableReads;
+    private long _tableWrites;
+    private long _blobOps;
+
+    public long QueueSends => Interlocked.Read(ref _queueSends);
+
+    public long QueueReceives => Interlocked.Read(ref _queueReceives);
+
+    public long QueueDeletes => Interlocked.Read(ref _queueDeletes);
+
+    public long QueueUpdates => Interlocked.Read(ref _queueUpdates);
+
+    public long TableReads => Interlocked.Read(ref _tableReads);
+
+    public long TableWrites => Interlocked.Read(ref _tableWrites);
+
+    public long BlobOperations => Interlocked.Read(ref _blobOps);
+
+    /// <summary>Every request made to storage, leases and heartbeats included.</summary>
+    public long Total => QueueSends + QueueReceives + QueueDeletes + QueueUpdates + TableReads + TableWrites + BlobOperations;
+
+    public void QueueSend() => Interlocked.Increment(ref _queueSends);
+
+    public void QueueReceive() => Interlocked.Increment(ref _queueReceives);
+
+    public void QueueDelete() => Interlocked.Increment(ref _queueDeletes);
+
+    public void QueueUpdate() => Interlocked.Increment(ref _queueUpdates);
+
+    public void TableRead() => Interlocked.Increment(ref _tableReads);
+
+    public void TableWrite() => Interlocked.Increment(ref _tableWrites);
+
+    public void BlobOperation() => Interlocked.Increment(ref _blobOps);
+
+    public override string ToString() =>
+        $"queue send {QueueSends}, receive {QueueReceives}, delete {QueueDeletes}, update {QueueUpdates}; table read {TableReads}, write {TableWrites}; blob {BlobOperations}; total {Total}";
+}

@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Urumi.Durable.Worker;
+
+/// <summary>
+/// Engine settings, bound from host.json extensions.durableTask (same names as Durable Functions) and validated at start.
+/// </summary>
+public sealed class DurableTaskOptions
+{
+    [Required]
+    [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,44}$", ErrorMessage = "hubName must be 3-45 letters or digits, starting with a letter.")]
+    public string HubName { get; set; } = "TestHubName";
+
+    [Range(1, 16)]
+    public int PartitionCount { get; set; } = 4;
+
+    [Range(1, 1000)]
+    public int MaxConcurrentActivityFunctions { get; set; } = 10 * Environment.ProcessorCount;
+
+    [Range(1, 1000)]
+    public int MaxConcurrentOrchestratorFunctions { get; set; } = 10 * Environment.ProcessorCount;
+
+    [Range(1, 32)]
+    public int ControlQueueBatchSize { get; set; } = 32;
+
+    /// <summary>The longest an idle dispatcher waits between polls (Durable Functions: 30 s; Urumi: 1 s).</summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Deliveries after which a failing message is parked in the poison store and its instance fails.</summary>
+    [Range(1, 100)]
+    public int MaxDequeueCount { get; set; } = 5;
+
+    /// <summary>How long a received control message stays invisible; a crashed owner's messages reappear after it.</summary>
+    public TimeSpan ControlQueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a received work item stays invisible; renewed while the activity runs.</summary>
+    public TimeSpan WorkItemQueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Partition lease length (15-60 s for blob leases); renewed every third of it.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Run activities scheduled by this worker's orchestrations in this worker when it has capacity.</summary>
+    public bool LocalActivityDispatch { get; set; } = true;
+
+    /// <summary>Identifies this worker in partition leases; unique per process by default.</summary>
+    public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+}

@@ -1,0 +1,647 @@
+using Microsoft.Extensions.Logging;
+using Urumi.Durable.Client;
+using Urumi.Durable.History;
+using Urumi.Durable.Storage;
+
+namespace Urumi.Durable.Worker;
+
+/// <summary>
+/// One orchestration instance inside the partition that owns it. Messages for the instance are processed one step
+/// at a time: drop duplicates against history, replay, then checkpoint in the order that makes a crash at any
+/// point safe: send outbound messages, append history (guarded by its ETag), update the Instances row, delete the
+/// consumed messages. The state stays cached between steps, so a step reads nothing from storage.
+/// </summary>
+internal sealed class InstanceSession(string instanceId, PartitionProcessor partition)
+{
+    private readonly List<ReceivedMessage> _inbox = [];
+    private readonly DurableWorker _worker = partition.Worker;
+    private InstanceState? _state;
+    private bool _running;
+    private bool _recover;
+    private int _transientFailures;
+
+    public string InstanceId { get; } = instanceId;
+
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_inbox)
+            {
+                return !_running && _inbox.Count == 0 && !_recover;
+            }
+        }
+    }
+
+    public bool IsTerminalAndIdle => IsIdle && _state is { IsTerminal: true };
+
+    private ITaskHubStorage Storage => _worker.Storage;
+
+    private ILogger Logger => _worker.Logger;
+
+    public void Enqueue(IEnumerable<ReceivedMessage> messages)
+    {
+        lock (_inbox)
+        {
+            foreach (var m in messages)
+            {
+                var same = _inbox.FindIndex(x => x.Message.Id == m.Message.Id);
+                if (same >= 0)
+                {
+                    _inbox[same] = m;
+                }
+                else
+                {
+                    _inbox.Add(m);
+                }
+            }
+        }
+        Kick();
+    }
+
+    public void RequestRecovery()
+    {
+        lock (_inbox)
+        {
+            _recover = true;
+        }
+        Kick();
+    }
+
+    private void Kick()
+    {
+        lock (_inbox)
+        {
+            if (_running || (_inbox.Count == 0 && !_recover))
+            {
+                return;
+            }
+            _running = true;
+        }
+        _ = Task.Run(RunAsync);
+    }
+
+    private async Task RunAsync()
+    {
+        var ct = partition.Stopping;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                List<ReceivedMessage> batch;
+                bool recover;
+                lock (_inbox)
+                {
+                    batch = [.. _inbox];
+                    _inbox.Clear();
+                    recover = _recover;
+                    _recover = false;
+                    if (batch.Count == 0 && !recover)
+                    {
+                        _running = false;
+                        return;
+                    }
+                }
+                await _worker.OrchestratorSlots.WaitAsync(ct);
+                try
+                {
+                    if (recover)
+                    {
+                        await RecoverAsync(ct);
+                    }
+                    if (batch.Count > 0)
+                    {
+                        await StepAsync(batch, ct);
+                    }
+                    _transientFailures = 0;
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    await OnFailureAsync(batch, recover, e, ct);
+                }
+                finally
+                {
+                    _worker.OrchestratorSlots.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        lock (_inbox)
+        {
+            _running = false;
+        }
+    }
+
+    private async Task OnFailureAsync(List<ReceivedMessage> batch, bool recover, Exception e, CancellationToken ct)
+    {
+        _state = null;
+        if (e is HistoryConflictException)
+        {
+            Logger.HistoryConflict(InstanceId);
+            await partition.ReleaseAsync(batch);
+            return;
+        }
+        if (TransientErrors.IsTransient(e))
+        {
+            _transientFailures++;
+            Logger.StepRetrying(e, InstanceId, _transientFailures);
+        }
+        else
+        {
+            foreach (var m in batch)
+            {
+                m.LocalFailures++;
+            }
+            Logger.StepFailed(e, InstanceId);
+            var poisoned = batch.Where(m => m.Failures > _worker.Options.MaxDequeueCount).ToList();
+            if (poisoned.Count > 0)
+            {
+                batch.RemoveAll(poisoned.Contains);
+                await ParkAndFailAsync(poisoned, e, ct);
+            }
+        }
+        var attempt = Math.Max(_transientFailures, batch.Count == 0 ? 0 : batch.Max(m => m.LocalFailures));
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, attempt))), ct);
+        lock (_inbox)
+        {
+            _inbox.InsertRange(0, batch.Where(m => !_inbox.Exists(x => x.Message.Id == m.Message.Id)));
+            _recover |= recover;
+        }
+    }
+
+    /// <summary>Parks messages that failed too often and fails the instance with a reason that says so.</summary>
+    private async Task ParkAndFailAsync(List<ReceivedMessage> poisoned, Exception cause, CancellationToken ct)
+    {
+        var reason = $"{poisoned.Count} message(s) for instance '{InstanceId}' failed {poisoned.Max(m => m.Failures)} times "
+            + $"(limit {_worker.Options.MaxDequeueCount}) and were parked in the poison store: "
+            + string.Join(", ", poisoned.Select(m => $"{m.Message.Event.EventType} {m.Message.Id}"))
+            + $". Last error: {cause.GetType().Name}: {cause.Message}";
+        foreach (var m in poisoned)
+        {
+            await Storage.ParkPoisonMessageAsync(m, reason, ct);
+            if (m.Receipt is not null)
+            {
+                await Storage.DeleteMessageAsync(m, ct);
+            }
+        }
+        Logger.MessagesPoisoned(InstanceId, reason);
+        await FailInstanceAsync(reason, ct);
+    }
+
+    private async Task FailInstanceAsync(string reason, CancellationToken ct)
+    {
+        var failure = new TaskFailureDetails(PoisonMessageError, reason);
+        try
+        {
+            var state = InstanceState.From(await Storage.ReadHistoryAsync(InstanceId, ct));
+            if (state.HasHistory && !state.IsTerminal)
+            {
+                var now = StepTime(state);
+                var events = new List<HistoryEvent>
+                {
+                    new() { EventType = EventType.OrchestratorStarted, Timestamp = now },
+                    new() { EventType = EventType.ExecutionPoisoned, Timestamp = now, Result = reason },
+                };
+                var outbound = new List<Outbound>();
+                Complete(state, events, outbound, now, OrchestrationRuntimeStatus.Failed, null, failure);
+                await CheckpointAsync(state, events, newExecution: false, outbound, [], [], now, ct);
+                return;
+            }
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            Logger.StepFailed(e, InstanceId);
+        }
+        var row = await Storage.GetInstanceAsync(InstanceId, ct);
+        if (row is not null && !row.RuntimeStatus.IsTerminal())
+        {
+            var now = DateTime.UtcNow;
+            await Storage.UpdateInstanceAsync(row with { RuntimeStatus = OrchestrationRuntimeStatus.Failed, FailureDetails = failure, LastUpdatedTime = now, CompletedTime = now, ETag = null }, ct);
+        }
+        _state = null;
+    }
+
+    public const string PoisonMessageError = "Urumi.Durable.PoisonMessage";
+
+    private async Task<InstanceState> LoadAsync(CancellationToken ct)
+    {
+        if (_state is null)
+        {
+            _state = InstanceState.From(await Storage.ReadHistoryAsync(InstanceId, ct));
+        }
+        return _state;
+    }
+
+    /// <summary>
+    /// After this worker took the partition: bring the Instances row in line with history, re-send a start that may
+    /// have been lost, and hand activities that were running in a lost process to the work-item queue.
+    /// </summary>
+    private async Task RecoverAsync(CancellationToken ct)
+    {
+        _state = null;
+        var state = await LoadAsync(ct);
+        var row = await Storage.GetInstanceAsync(InstanceId, ct);
+        if (!state.HasHistory)
+        {
+            if (row is { RuntimeStatus: OrchestrationRuntimeStatus.Pending, ExecutionId: not null })
+            {
+                var delay = row.ScheduledStartTime is { } at ? at - DateTime.UtcNow : TimeSpan.Zero;
+                await Storage.SendControlMessageAsync(DurableTaskClient.StartMessage(row), delay, ct);
+            }
+            return;
+        }
+        var now = StepTime(state);
+        var unfinished = state.UnfinishedLocalTasks().ToList();
+        if (unfinished.Count > 0 && !state.IsTerminal)
+        {
+            foreach (var task in unfinished)
+            {
+                await Storage.SendWorkItemAsync(WorkItemFor(state, task), ct);
+            }
+            var events = unfinished.Select(t => new HistoryEvent { EventType = EventType.TaskRedispatched, Timestamp = now, TaskScheduledId = t.EventId }).ToList();
+            var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution: false, ct);
+            state.Appended(snapshot, events);
+            Logger.ActivitiesRedispatched(InstanceId, unfinished.Count);
+        }
+        if (row is null || row.RuntimeStatus != state.Status || row.ExecutionId != state.ExecutionId)
+        {
+            state.CustomStatus = row?.CustomStatus;
+            await WriteRowAsync(state, now, ct);
+            Logger.InstanceRowRepaired(InstanceId, row?.RuntimeStatus.ToString() ?? "missing", state.Status.ToString());
+        }
+        state.RowInSync = true;
+    }
+
+    private async Task StepAsync(List<ReceivedMessage> batch, CancellationToken ct)
+    {
+        var state = await LoadAsync(ct);
+        batch = [.. batch.OrderBy(m => m.Message.Event.EventType == EventType.ExecutionStarted ? 0 : 1)];
+        var consumed = new List<ReceivedMessage>();
+        var accepted = new List<ReceivedMessage>();
+        ReceivedMessage? start = null;
+        foreach (var m in batch)
+        {
+            switch (Classify(state, m, start is not null))
+            {
+                case Disposition.Accept:
+                    accepted.Add(m);
+                    break;
+                case Disposition.Start:
+                    start = m;
+                    break;
+                case Disposition.Drop:
+                    consumed.Add(m);
+                    break;
+                case Disposition.Wait:
+                    await WaitForStartAsync(m, ct);
+                    break;
+                case Disposition.Reschedule:
+                    var e = m.Message.Event;
+                    await Storage.SendControlMessageAsync(m.Message, TimerDelay(e.FireAt!.Value), ct);
+                    consumed.Add(m);
+                    break;
+            }
+        }
+        if (start is null && accepted.Count == 0)
+        {
+            await DeleteAsync(consumed, ct);
+            return;
+        }
+
+        var now = start is null ? StepTime(state) : DateTime.UtcNow;
+        var events = new List<HistoryEvent> { new() { EventType = EventType.OrchestratorStarted, Timestamp = now } };
+        var past = state.Snapshot.Events;
+        var newExecution = false;
+        if (start is not null)
+        {
+            newExecution = state.HasHistory;
+            past = [];
+            events.Add(start.Message.Event with { MessageId = start.Message.Id, ExecutionId = start.Message.ExecutionId, InstanceId = InstanceId });
+            state = InstanceState.From(HistorySnapshot.Empty with { ETag = state.Snapshot.ETag, NextOrdinal = state.Snapshot.NextOrdinal });
+            state.Appended(state.Snapshot, events);
+        }
+        events.AddRange(accepted.Select(m => m.Message.Event with { MessageId = m.Message.Id, Timestamp = now }));
+        consumed.AddRange(accepted);
+        if (start is not null)
+        {
+            consumed.Add(start);
+        }
+
+        var outbound = new List<Outbound>();
+        var local = new List<TaskMessage>();
+        var terminate = events.LastOrDefault(e => e.EventType is EventType.ExecutionTerminated or EventType.ExecutionPoisoned);
+        var suspended = state.Status == OrchestrationRuntimeStatus.Suspended;
+        foreach (var e in events)
+        {
+            suspended = e.EventType switch
+            {
+                EventType.ExecutionSuspended => true,
+                EventType.ExecutionResumed => false,
+                _ => suspended,
+            };
+        }
+
+        if (terminate is not null)
+        {
+            var status = terminate.EventType == EventType.ExecutionPoisoned ? OrchestrationRuntimeStatus.Failed : OrchestrationRuntimeStatus.Terminated;
+            var failure = status == OrchestrationRuntimeStatus.Failed ? new TaskFailureDetails(PoisonMessageError, terminate.Result ?? "A message was parked in the poison store.") : null;
+            Complete(state, events, outbound, now, status, status == OrchestrationRuntimeStatus.Terminated ? terminate.Input : null, failure);
+        }
+        else if (!suspended)
+        {
+            newExecution |= Execute(ref state, ref past, events, outbound, local, now);
+        }
+        events.Add(new HistoryEvent { EventType = EventType.OrchestratorCompleted, Timestamp = now });
+        await CheckpointAsync(state, events, newExecution, outbound, local, consumed, now, ct);
+    }
+
+    /// <summary>Replays and runs the orchestrator; returns true when ContinueAsNew started a new execution.</summary>
+    private bool Execute(ref InstanceState state, ref IReadOnlyList<HistoryEvent> past, List<HistoryEvent> events, List<Outbound> outbound, List<TaskMessage> local, DateTime now)
+    {
+        var newExecution = false;
+        for (var generation = 0; ; generation++)
+        {
+            var info = new OrchestrationInfo(state.Name ?? "", InstanceId, state.ExecutionId ?? "", state.Parent);
+            var result = OrchestrationExecutor.Execute(_worker.Registry.GetOrchestrator(info.Name), info, past, events, null, _worker.LoggerFactory);
+            state.CustomStatus = result.CustomStatus;
+            if (result.Completion == OrchestrationRuntimeStatus.ContinuedAsNew && generation < 100)
+            {
+                foreach (var send in result.Actions.OfType<SendEventAction>())
+                {
+                    AddAction(state, send, events, outbound, local, now);
+                }
+                var executionId = DeterministicId.ExecutionIdFor($"{InstanceId}|{state.ExecutionId}|continue");
+                var started = new HistoryEvent
+                {
+                    EventType = EventType.ExecutionStarted,
+                    Timestamp = now,
+                    Name = state.Name,
+                    Input = result.Output,
+                    ExecutionId = executionId,
+                    InstanceId = InstanceId,
+                    Parent = state.Parent,
+                };
+                var carried = result.PreserveUnprocessedEvents ? result.UnprocessedEvents : [];
+                var snapshot = state.Snapshot;
+                events.Clear();
+                events.Add(new HistoryEvent { EventType = EventType.OrchestratorStarted, Timestamp = now });
+                events.Add(started);
+                events.AddRange(carried);
+                state = InstanceState.From(HistorySnapshot.Empty with { ETag = snapshot.ETag, NextOrdinal = snapshot.NextOrdinal });
+                state.Appended(state.Snapshot, events);
+                past = [];
+                newExecution = true;
+                Logger.ContinuedAsNew(InstanceId, executionId);
+                continue;
+            }
+            foreach (var action in result.Actions)
+            {
+                AddAction(state, action, events, outbound, local, now);
+            }
+            if (result.Completion is { } completion)
+            {
+                Complete(state, events, outbound, now, completion, result.Output, result.Failure);
+            }
+            return newExecution;
+        }
+    }
+
+    private void AddAction(InstanceState state, OrchestratorAction action, List<HistoryEvent> events, List<Outbound> outbound, List<TaskMessage> local, DateTime now)
+    {
+        var exec = state.ExecutionId;
+        switch (action)
+        {
+            case ScheduleTaskAction t:
+                var isLocal = _worker.ActivityDispatcher.TryReserveLocal();
+                var scheduled = new HistoryEvent { EventType = EventType.TaskScheduled, EventId = t.Id, Timestamp = now, Name = t.Name, Input = t.Input, Tags = t.Tags, DispatchedLocally = isLocal };
+                events.Add(scheduled);
+                var item = WorkItemFor(state, scheduled);
+                if (isLocal)
+                {
+                    local.Add(item);
+                }
+                else
+                {
+                    outbound.Add(new Outbound(item, WorkItem: true, TimeSpan.Zero));
+                }
+                break;
+            case CreateTimerAction timer:
+                events.Add(new HistoryEvent { EventType = EventType.TimerCreated, EventId = timer.Id, Timestamp = now, FireAt = timer.FireAt });
+                var fired = new HistoryEvent { EventType = EventType.TimerFired, TaskScheduledId = timer.Id, FireAt = timer.FireAt, Timestamp = timer.FireAt };
+                outbound.Add(new Outbound(new TaskMessage(DeterministicId.Message(InstanceId, exec, "timer", timer.Id), InstanceId, exec, fired), false, TimerDelay(timer.FireAt)));
+                break;
+            case CreateSubOrchestrationAction sub:
+                events.Add(new HistoryEvent { EventType = EventType.SubOrchestrationInstanceCreated, EventId = sub.Id, Timestamp = now, Name = sub.Name, Input = sub.Input, InstanceId = sub.InstanceId });
+                var childExecution = DeterministicId.ExecutionIdFor($"{InstanceId}|{exec}|{sub.Id}");
+                var startChild = new HistoryEvent
+                {
+                    EventType = EventType.ExecutionStarted,
+                    Timestamp = now,
+                    Name = sub.Name,
+                    Input = sub.Input,
+                    ExecutionId = childExecution,
+                    InstanceId = sub.InstanceId,
+                    Parent = new ParentInstance(state.Name ?? "", InstanceId, exec ?? "", sub.Id),
+                };
+                outbound.Add(new Outbound(new TaskMessage(DeterministicId.Message(sub.InstanceId, childExecution, "start", 0), sub.InstanceId, childExecution, startChild), false, TimeSpan.Zero));
+                break;
+            case SendEventAction send:
+                events.Add(new HistoryEvent { EventType = EventType.EventSent, EventId = send.Id, Timestamp = now, Name = send.EventName, Input = send.Data, InstanceId = send.InstanceId });
+                var raised = new HistoryEvent { EventType = EventType.EventRaised, Timestamp = now, Name = send.EventName, Input = send.Data };
+                outbound.Add(new Outbound(new TaskMessage(DeterministicId.Message(InstanceId, exec, "event", send.Id), send.InstanceId, null, raised), false, TimeSpan.Zero));
+                break;
+        }
+    }
+
+    private void Complete(InstanceState state, List<HistoryEvent> events, List<Outbound> outbound, DateTime now, OrchestrationRuntimeStatus status, string? output, TaskFailureDetails? failure)
+    {
+        events.Add(new HistoryEvent
+        {
+            EventType = EventType.ExecutionCompleted,
+            Timestamp = now,
+            OrchestrationStatus = status,
+            Result = output,
+            FailureDetails = failure,
+            ExecutionId = state.ExecutionId,
+            Name = state.Name,
+        });
+        if (state.Parent is { } parent)
+        {
+            var reply = new HistoryEvent
+            {
+                EventType = status == OrchestrationRuntimeStatus.Completed ? EventType.SubOrchestrationInstanceCompleted : EventType.SubOrchestrationInstanceFailed,
+                Timestamp = now,
+                TaskScheduledId = parent.TaskScheduledId,
+                Result = output,
+                FailureDetails = status == OrchestrationRuntimeStatus.Completed ? null
+                    : failure ?? new TaskFailureDetails("Urumi.Durable.SubOrchestrationTerminated", $"Sub-orchestration '{InstanceId}' was {status}: {output}"),
+            };
+            outbound.Add(new Outbound(new TaskMessage(DeterministicId.Message(InstanceId, state.ExecutionId, "done", parent.TaskScheduledId), parent.InstanceId, parent.ExecutionId, reply), false, TimeSpan.Zero));
+        }
+    }
+
+    private async Task CheckpointAsync(InstanceState state, List<HistoryEvent> events, bool newExecution, List<Outbound> outbound, List<TaskMessage> local, List<ReceivedMessage> consumed, DateTime now, CancellationToken ct)
+    {
+        var previousStatus = _state?.Status;
+        var previousCustomStatus = _state?.CustomStatus;
+        var rowInSync = _state?.RowInSync ?? false;
+        try
+        {
+            await Task.WhenAll(outbound.Select(o => o.WorkItem
+                ? Storage.SendWorkItemAsync(o.Message, ct)
+                : Storage.SendControlMessageAsync(o.Message, o.Delay, ct)));
+            FailPoints.Hit("checkpoint.afterSend");
+            var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution, ct);
+            if (newExecution)
+            {
+                var customStatus = state.CustomStatus;
+                state = InstanceState.From(snapshot);
+                state.CustomStatus = customStatus;
+            }
+            else
+            {
+                state.Appended(snapshot, events);
+            }
+            _state = state;
+            FailPoints.Hit("checkpoint.afterHistoryAppend");
+            if (!rowInSync || newExecution || previousStatus != state.Status || previousCustomStatus != state.CustomStatus || state.IsTerminal)
+            {
+                await WriteRowAsync(state, now, ct);
+            }
+            state.RowInSync = true;
+        }
+        catch
+        {
+            _worker.ActivityDispatcher.CancelReservations(local.Count);
+            throw;
+        }
+        FailPoints.Hit("checkpoint.afterInstanceUpdate");
+        await DeleteAsync(consumed, ct);
+        foreach (var item in local)
+        {
+            _worker.ActivityDispatcher.RunLocal(item);
+        }
+        if (state.IsTerminal)
+        {
+            _worker.Logger.OrchestrationCompleted(state.Name ?? "", InstanceId, state.Status.ToString(), state.Failure?.ErrorMessage);
+        }
+    }
+
+    private Task WriteRowAsync(InstanceState state, DateTime now, CancellationToken ct) =>
+        Storage.UpdateInstanceAsync(state.ToRecord(now) with { InstanceId = InstanceId }, ct);
+
+    private async Task DeleteAsync(List<ReceivedMessage> consumed, CancellationToken ct) =>
+        await Task.WhenAll(consumed.Where(m => m.Receipt is not null).Select(m => Storage.DeleteMessageAsync(m, ct)));
+
+    private async Task WaitForStartAsync(ReceivedMessage m, CancellationToken ct)
+    {
+        var row = await Storage.GetInstanceAsync(InstanceId, ct);
+        if (row is null)
+        {
+            Logger.MessageForUnknownInstance(InstanceId, m.Message.Event.EventType.ToString());
+            if (m.Receipt is not null)
+            {
+                await Storage.DeleteMessageAsync(m, ct);
+            }
+            return;
+        }
+        if (row.RuntimeStatus == OrchestrationRuntimeStatus.Pending && m.Message.Event.EventType == EventType.ExecutionTerminated)
+        {
+            var state = InstanceState.From(HistorySnapshot.Empty);
+            var now = DateTime.UtcNow;
+            var events = new List<HistoryEvent>
+            {
+                new() { EventType = EventType.OrchestratorStarted, Timestamp = now },
+                m.Message.Event with { MessageId = m.Message.Id, Timestamp = now },
+                new() { EventType = EventType.ExecutionCompleted, Timestamp = now, OrchestrationStatus = OrchestrationRuntimeStatus.Terminated, Result = m.Message.Event.Input, ExecutionId = row.ExecutionId, Name = row.Name },
+            };
+            var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution: false, ct);
+            _state = InstanceState.From(snapshot);
+            await Storage.UpdateInstanceAsync(row with { RuntimeStatus = OrchestrationRuntimeStatus.Terminated, Output = m.Message.Event.Input, LastUpdatedTime = now, CompletedTime = now, ETag = null }, ct);
+            if (m.Receipt is not null)
+            {
+                await Storage.DeleteMessageAsync(m, ct);
+            }
+            return;
+        }
+        if (m.Receipt is not null)
+        {
+            await Storage.ReleaseMessageAsync(m, TimeSpan.FromSeconds(1), ct);
+        }
+    }
+
+    private static Disposition Classify(InstanceState state, ReceivedMessage m, bool startInBatch)
+    {
+        var message = m.Message;
+        var e = message.Event;
+        if (state.MessageIds.Contains(message.Id))
+        {
+            return Disposition.Drop;
+        }
+        if (e.EventType == EventType.ExecutionStarted)
+        {
+            if (startInBatch || state.ExecutionId == message.ExecutionId || (state.HasHistory && !state.IsTerminal))
+            {
+                return Disposition.Drop;
+            }
+            return Disposition.Start;
+        }
+        if (!state.HasHistory)
+        {
+            return startInBatch ? Disposition.Accept : Disposition.Wait;
+        }
+        if (state.IsTerminal)
+        {
+            return Disposition.Drop;
+        }
+        if (message.ExecutionId is not null && message.ExecutionId != state.ExecutionId)
+        {
+            return Disposition.Drop;
+        }
+        if (e.EventType is EventType.TaskCompleted or EventType.TaskFailed or EventType.TimerFired
+            or EventType.SubOrchestrationInstanceCompleted or EventType.SubOrchestrationInstanceFailed
+            && state.CompletedTasks.Contains(e.TaskScheduledId))
+        {
+            return Disposition.Drop;
+        }
+        if (e.EventType == EventType.TimerFired && e.FireAt > DateTime.UtcNow.AddMilliseconds(50))
+        {
+            return Disposition.Reschedule;
+        }
+        return Disposition.Accept;
+    }
+
+    private TaskMessage WorkItemFor(InstanceState state, HistoryEvent scheduled) =>
+        new(DeterministicId.Message(InstanceId, state.ExecutionId, "task", scheduled.EventId), InstanceId, state.ExecutionId, scheduled)
+        {
+            OrchestrationName = state.Name,
+        };
+
+    /// <summary>The step time: now, but never before the previous step (so CurrentUtcDateTime never goes back).</summary>
+    private static DateTime StepTime(InstanceState state)
+    {
+        var now = DateTime.UtcNow;
+        return now > state.LastStepTime ? now : state.LastStepTime.AddTicks(1);
+    }
+
+    /// <summary>Queue visibility is at most 7 days: longer timers are re-sent when they come due early.</summary>
+    private static TimeSpan TimerDelay(DateTime fireAt)
+    {
+        var delay = fireAt - DateTime.UtcNow;
+        var max = TimeSpan.FromDays(6);
+        return delay < TimeSpan.Zero ? TimeSpan.Zero : delay > max ? max : delay;
+    }
+
+    private enum Disposition
+    {
+        Accept,
+        Start,
+        Drop,
+        Wait,
+        Reschedule,
+    }
+
+    private sealed record Outbound(TaskMessage Message, bool WorkItem, TimeSpan Delay);
+}
