@@ -30,6 +30,10 @@ internal sealed class InMemoryTestHost : IAsyncDisposable
         storage ??= new InMemoryTaskHubStorage();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("URUMI_TEST_LOGS") == "1")
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Debug);
+        }
         builder.Services.AddDurableTask(functions, _ => storage);
         builder.Services.Configure<DurableTaskOptions>(o =>
         {

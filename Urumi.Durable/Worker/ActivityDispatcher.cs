@@ -14,6 +14,7 @@ internal sealed class ActivityDispatcher(DurableWorker worker)
     private readonly AsyncSignal _wake = new();
     private readonly CancellationTokenSource _cts = new();
     private readonly List<Task> _running = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _localInFlight = new();
     private int _localBacklog;
     private Task _loop = Task.CompletedTask;
 
@@ -52,7 +53,16 @@ internal sealed class ActivityDispatcher(DurableWorker worker)
 
     public void CancelReservations(int count) => Interlocked.Add(ref _localBacklog, -count);
 
-    public void RunLocal(TaskMessage item) => Track(async () =>
+    /// <summary>True while this worker runs the local activity of work item <paramref name="messageId"/>.</summary>
+    public bool IsRunningLocally(string messageId) => _localInFlight.ContainsKey(messageId);
+
+    public void RunLocal(TaskMessage item)
+    {
+        _localInFlight[item.Id] = 0;
+        Track(() => RunLocalAsync(item));
+    }
+
+    private async Task RunLocalAsync(TaskMessage item)
     {
         try
         {
@@ -79,8 +89,9 @@ internal sealed class ActivityDispatcher(DurableWorker worker)
         finally
         {
             Interlocked.Decrement(ref _localBacklog);
+            _localInFlight.TryRemove(item.Id, out _);
         }
-    });
+    }
 
     private async Task QueueLoopAsync()
     {
@@ -185,6 +196,8 @@ internal sealed class ActivityDispatcher(DurableWorker worker)
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            // Shutting down: hand the work item back at once rather than when its visibility ends.
+            await Storage.ReleaseMessageAsync(received, TimeSpan.Zero, CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -253,7 +253,9 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
             return;
         }
         var now = StepTime(state);
-        var unfinished = state.UnfinishedLocalTasks().ToList();
+        var unfinished = state.UnfinishedLocalTasks()
+            .Where(t => !_worker.ActivityDispatcher.IsRunningLocally(WorkItemFor(state, t).Id))
+            .ToList();
         if (unfinished.Count > 0 && !state.IsTerminal)
         {
             foreach (var task in unfinished)

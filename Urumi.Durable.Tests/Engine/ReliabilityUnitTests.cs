@@ -1,0 +1,191 @@
+using Urumi.Durable.Client;
+using Urumi.Durable.History;
+using Urumi.Durable.Storage;
+using Urumi.Durable.Storage.InMemory;
+using Urumi.Durable.Tests.Support;
+using Urumi.Durable.Worker;
+
+namespace Urumi.Durable.Tests.Engine;
+
+public sealed class ReliabilityUnitTests
+{
+    [Fact]
+    public async Task A_replay_that_disagrees_with_history_fails_the_instance_naming_both_actions()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        await using (var v1 = await InMemoryTestHost.StartAsync([typeof(VersionOne)], storage))
+        {
+            var id = await v1.Client.ScheduleNewOrchestrationInstanceAsync("Versioned", null, new StartOrchestrationOptions("versioned"));
+            await Eventually.Until(() => v1.Client.GetOrchestrationHistoryAsync(id), h => h.Any(e => e.EventType == EventType.TaskScheduled), TimeSpan.FromSeconds(10), "first activity scheduled");
+        }
+
+        await using var v2 = await InMemoryTestHost.StartAsync([typeof(VersionTwo)], storage);
+        await v2.Client.RaiseEventAsync("versioned", "Go", "now");
+        var result = await v2.WaitAsync("versioned");
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal(typeof(NonDeterministicOrchestrationException).FullName, result.FailureDetails!.ErrorType);
+        Assert.Contains("CallActivity 'StepA'", result.FailureDetails.ErrorMessage);
+        Assert.Contains("CallActivity 'StepB'", result.FailureDetails.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task A_duplicate_completion_never_adds_a_second_history_event()
+    {
+        await using var host = await InMemoryTestHost.StartAsync([typeof(TestFunctions)]);
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever");
+        var history = await Eventually.Until(() => host.Client.GetOrchestrationHistoryAsync(id), h => h.Any(e => e.EventType == EventType.ExecutionStarted), TimeSpan.FromSeconds(10), "started");
+        var executionId = history.Single(e => e.EventType == EventType.ExecutionStarted).ExecutionId;
+
+        var raised = new HistoryEvent { EventType = EventType.EventRaised, Name = "Go", Input = "\"once\"", Timestamp = DateTime.UtcNow };
+        var duplicate = new TaskMessage("same-message-id", id, executionId, raised);
+        await host.Storage.SendControlMessageAsync(duplicate, TimeSpan.Zero, default);
+        await host.WaitAsync(id);
+        await host.Storage.SendControlMessageAsync(duplicate, TimeSpan.Zero, default);
+        var stray = new TaskMessage("late-completion", id, executionId, new HistoryEvent { EventType = EventType.TaskCompleted, TaskScheduledId = 0, Timestamp = DateTime.UtcNow });
+        await host.Storage.SendControlMessageAsync(stray, TimeSpan.Zero, default);
+        await Eventually.Until(() => host.Storage.ReceiveControlMessagesAsync(host.Storage.PartitionOf(id), 32, TimeSpan.Zero, default), m => m.Count == 0, TimeSpan.FromSeconds(10), "duplicates consumed");
+
+        var final = await host.Client.GetOrchestrationHistoryAsync(id);
+        Assert.Single(final, e => e.EventType == EventType.EventRaised);
+        Assert.Single(final, e => e.EventType == EventType.ExecutionCompleted);
+    }
+
+    [Fact]
+    public async Task A_control_message_that_keeps_failing_is_parked_and_its_instance_fails_saying_so()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        await using var host = await InMemoryTestHost.StartAsync([typeof(TestFunctions)], storage, o => o.MaxDequeueCount = 3);
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever");
+        await host.Client.WaitForInstanceStartAsync(id);
+        var failures = 0;
+        storage.Fault = (operation, target) => operation == nameof(ITaskHubStorage.AppendHistoryAsync) && target == id && Interlocked.Increment(ref failures) <= 4
+            ? new InvalidDataException("history row rejected")
+            : null;
+
+        await host.Client.RaiseEventAsync(id, "Go", "x");
+        var result = await host.WaitAsync(id);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal("Urumi.Durable.PoisonMessage", result.FailureDetails!.ErrorType);
+        Assert.Contains("parked in the poison store", result.FailureDetails.ErrorMessage);
+        Assert.Contains("history row rejected", result.FailureDetails.ErrorMessage);
+        var parked = Assert.Single(await host.Client.GetPoisonMessagesAsync());
+        Assert.Equal(EventType.EventRaised, parked.Message.Event.EventType);
+    }
+
+    [Fact]
+    public async Task A_work_item_delivered_too_often_is_parked_and_its_instance_fails_saying_so()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        await using var host = await InMemoryTestHost.StartAsync([typeof(TestFunctions)], storage, o =>
+        {
+            o.MaxDequeueCount = 2;
+            o.LocalActivityDispatch = false;
+            o.WorkItemQueueVisibilityTimeout = TimeSpan.FromMilliseconds(200);
+        });
+        storage.Fault = (operation, target) => operation == nameof(ITaskHubStorage.SendControlMessageAsync) && target.EndsWith("/TaskCompleted", StringComparison.Ordinal)
+            ? new InvalidDataException("completion rejected")
+            : null;
+
+        var result = await host.RunAsync("Echo", "x");
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Contains("EchoActivity", result.FailureDetails!.ErrorMessage);
+        Assert.Contains("poison store", result.FailureDetails.ErrorMessage);
+        Assert.Contains(await host.Client.GetPoisonMessagesAsync(), p => p.Message.Event.EventType == EventType.TaskScheduled);
+    }
+
+    [Fact]
+    public async Task Activities_run_through_the_shared_work_item_queue_when_local_dispatch_is_off()
+    {
+        await using var host = await InMemoryTestHost.StartAsync([typeof(TestFunctions)], configure: o => o.LocalActivityDispatch = false);
+
+        var result = await host.RunAsync("Sequence");
+
+        Assert.Equal(5, result.ReadOutputAs<List<string>>()!.Count);
+        var history = await host.Client.GetOrchestrationHistoryAsync(result.InstanceId);
+        Assert.All(history.Where(e => e.EventType == EventType.TaskScheduled), e => Assert.False(e.DispatchedLocally));
+    }
+
+    [Fact]
+    public async Task A_new_owner_recovers_local_activities_and_repairs_the_instance_row_from_history()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        var gate = new TaskCompletionSource();
+        BlockingActivity.Gate = gate.Task;
+        string id;
+        await using (var first = await InMemoryTestHost.StartAsync([typeof(BlockingActivity)], storage))
+        {
+            id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Blocked");
+            await Eventually.Until(() => first.Client.GetOrchestrationHistoryAsync(id), h => h.Any(e => e.EventType == EventType.TaskScheduled && e.DispatchedLocally), TimeSpan.FromSeconds(10), "local activity");
+        }
+        var row = (await storage.GetInstanceAsync(id, default))!;
+        await storage.UpdateInstanceAsync(row with { RuntimeStatus = OrchestrationRuntimeStatus.Pending, ETag = null }, default);
+        gate.SetResult();
+
+        await using var second = await InMemoryTestHost.StartAsync([typeof(BlockingActivity)], storage);
+        var result = await second.WaitAsync(id);
+
+        Assert.Equal("done", result.ReadOutputAs<string>());
+        var history = await second.Client.GetOrchestrationHistoryAsync(id);
+        Assert.Single(history, e => e.EventType == EventType.TaskRedispatched);
+        Assert.Single(history, e => e.EventType == EventType.TaskCompleted);
+    }
+
+    [Fact]
+    public async Task Two_workers_share_the_partitions_and_both_run_orchestrations()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        await using var a = await InMemoryTestHost.StartAsync([typeof(TestFunctions)], storage);
+        await using var b = await InMemoryTestHost.StartAsync([typeof(TestFunctions)], storage);
+
+        await Eventually.Until(() => Task.FromResult((a.Worker.OwnedPartitions.Count, b.Worker.OwnedPartitions.Count)),
+            c => c.Item1 == 2 && c.Item2 == 2, TimeSpan.FromSeconds(30), "2 partitions each");
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => a.RunAsync("Sequence", instanceId: $"shared-{i}")));
+
+        Assert.All(results, r => Assert.Equal(OrchestrationRuntimeStatus.Completed, r.RuntimeStatus));
+        Assert.Empty(a.Worker.OwnedPartitions.Intersect(b.Worker.OwnedPartitions));
+    }
+
+    public static class VersionOne
+    {
+        [Function("Versioned")]
+        public static async Task<string> Run([OrchestrationTrigger] TaskOrchestrationContext context)
+        {
+            await context.CallActivityAsync<string>("StepA", "a");
+            return await context.WaitForExternalEvent<string>("Go");
+        }
+
+        [Function("StepA")]
+        public static string StepA([ActivityTrigger] string x) => x;
+    }
+
+    public static class VersionTwo
+    {
+        [Function("Versioned")]
+        public static async Task<string> Run([OrchestrationTrigger] TaskOrchestrationContext context)
+        {
+            await context.CallActivityAsync<string>("StepB", "b");
+            return await context.WaitForExternalEvent<string>("Go");
+        }
+
+        [Function("StepB")]
+        public static string StepB([ActivityTrigger] string x) => x;
+    }
+
+    public static class BlockingActivity
+    {
+        public static Task Gate { get; set; } = Task.CompletedTask;
+
+        [Function("Blocked")]
+        public static Task<string> Run([OrchestrationTrigger] TaskOrchestrationContext context) => context.CallActivityAsync<string>("WaitAtGate", null);
+
+        [Function("WaitAtGate")]
+        public static async Task<string> WaitAtGate([ActivityTrigger] object? input, CancellationToken ct)
+        {
+            await Gate.WaitAsync(ct);
+            return "done";
+        }
+    }
+}
