@@ -1,0 +1,3 @@
+using Urumi.Durable.Hosting;
+
+FunctionsApplication.CreateBuilder(args).Build().Run();
