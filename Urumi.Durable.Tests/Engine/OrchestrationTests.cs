@@ -6,9 +6,9 @@ namespace Urumi.Durable.Tests.Engine;
 
 public sealed class OrchestrationTests : IAsyncLifetime
 {
-    private InMemoryTestHost _host = null!;
+    private TestHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await InMemoryTestHost.StartAsync([typeof(TestFunctions)]);
+    public async Task InitializeAsync() => _host = await TestHost.StartAsync([typeof(TestFunctions)]);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

@@ -13,13 +13,13 @@ public sealed class ReliabilityUnitTests
     public async Task A_replay_that_disagrees_with_history_fails_the_instance_naming_both_actions()
     {
         var storage = new InMemoryTaskHubStorage();
-        await using (var v1 = await InMemoryTestHost.StartAsync([typeof(VersionOne)], storage))
+        await using (var v1 = await TestHost.StartAsync([typeof(VersionOne)], storage))
         {
             var id = await v1.Client.ScheduleNewOrchestrationInstanceAsync("Versioned", null, new StartOrchestrationOptions("versioned"));
             await Eventually.Until(() => v1.Client.GetOrchestrationHistoryAsync(id), h => h.Any(e => e.EventType == EventType.TaskScheduled), TimeSpan.FromSeconds(10), "first activity scheduled");
         }
 
-        await using var v2 = await InMemoryTestHost.StartAsync([typeof(VersionTwo)], storage);
+        await using var v2 = await TestHost.StartAsync([typeof(VersionTwo)], storage);
         await v2.Client.RaiseEventAsync("versioned", "Go", "now");
         var result = await v2.WaitAsync("versioned");
 
@@ -32,7 +32,7 @@ public sealed class ReliabilityUnitTests
     [Fact]
     public async Task A_duplicate_completion_never_adds_a_second_history_event()
     {
-        await using var host = await InMemoryTestHost.StartAsync([typeof(TestFunctions)]);
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)]);
         var id = await host.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever");
         var history = await Eventually.Until(() => host.Client.GetOrchestrationHistoryAsync(id), h => h.Any(e => e.EventType == EventType.ExecutionStarted), TimeSpan.FromSeconds(10), "started");
         var executionId = history.Single(e => e.EventType == EventType.ExecutionStarted).ExecutionId;
@@ -55,7 +55,7 @@ public sealed class ReliabilityUnitTests
     public async Task A_control_message_that_keeps_failing_is_parked_and_its_instance_fails_saying_so()
     {
         var storage = new InMemoryTaskHubStorage();
-        await using var host = await InMemoryTestHost.StartAsync([typeof(TestFunctions)], storage, o => o.MaxDequeueCount = 3);
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage, o => o.MaxDequeueCount = 3);
         var id = await host.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever");
         await host.Client.WaitForInstanceStartAsync(id);
         var failures = 0;
@@ -78,7 +78,7 @@ public sealed class ReliabilityUnitTests
     public async Task A_work_item_delivered_too_often_is_parked_and_its_instance_fails_saying_so()
     {
         var storage = new InMemoryTaskHubStorage();
-        await using var host = await InMemoryTestHost.StartAsync([typeof(TestFunctions)], storage, o =>
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage, o =>
         {
             o.MaxDequeueCount = 2;
             o.LocalActivityDispatch = false;
@@ -99,7 +99,7 @@ public sealed class ReliabilityUnitTests
     [Fact]
     public async Task Activities_run_through_the_shared_work_item_queue_when_local_dispatch_is_off()
     {
-        await using var host = await InMemoryTestHost.StartAsync([typeof(TestFunctions)], configure: o => o.LocalActivityDispatch = false);
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], configure: o => o.LocalActivityDispatch = false);
 
         var result = await host.RunAsync("Sequence");
 
@@ -115,7 +115,7 @@ public sealed class ReliabilityUnitTests
         var gate = new TaskCompletionSource();
         BlockingActivity.Gate = gate.Task;
         string id;
-        await using (var first = await InMemoryTestHost.StartAsync([typeof(BlockingActivity)], storage))
+        await using (var first = await TestHost.StartAsync([typeof(BlockingActivity)], storage))
         {
             id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Blocked");
             await Eventually.Until(() => first.Client.GetOrchestrationHistoryAsync(id), h => h.Any(e => e.EventType == EventType.TaskScheduled && e.DispatchedLocally), TimeSpan.FromSeconds(10), "local activity");
@@ -124,7 +124,7 @@ public sealed class ReliabilityUnitTests
         await storage.UpdateInstanceAsync(row with { RuntimeStatus = OrchestrationRuntimeStatus.Pending, ETag = null }, default);
         gate.SetResult();
 
-        await using var second = await InMemoryTestHost.StartAsync([typeof(BlockingActivity)], storage);
+        await using var second = await TestHost.StartAsync([typeof(BlockingActivity)], storage);
         var result = await second.WaitAsync(id);
 
         Assert.Equal("done", result.ReadOutputAs<string>());
@@ -137,8 +137,8 @@ public sealed class ReliabilityUnitTests
     public async Task Two_workers_share_the_partitions_and_both_run_orchestrations()
     {
         var storage = new InMemoryTaskHubStorage();
-        await using var a = await InMemoryTestHost.StartAsync([typeof(TestFunctions)], storage);
-        await using var b = await InMemoryTestHost.StartAsync([typeof(TestFunctions)], storage);
+        await using var a = await TestHost.StartAsync([typeof(TestFunctions)], storage);
+        await using var b = await TestHost.StartAsync([typeof(TestFunctions)], storage);
 
         await Eventually.Until(() => Task.FromResult((a.Worker.OwnedPartitions.Count, b.Worker.OwnedPartitions.Count)),
             c => c.Item1 == 2 && c.Item2 == 2, TimeSpan.FromSeconds(30), "2 partitions each");

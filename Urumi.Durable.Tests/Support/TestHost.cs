@@ -3,29 +3,30 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Urumi.Durable.Client;
 using Urumi.Durable.Hosting;
+using Urumi.Durable.Storage;
 using Urumi.Durable.Storage.InMemory;
 using Urumi.Durable.Worker;
 
 namespace Urumi.Durable.Tests.Support;
 
-/// <summary>Runs whole orchestrations in process on the in-memory backend.</summary>
-internal sealed class InMemoryTestHost : IAsyncDisposable
+/// <summary>Runs whole orchestrations in process on a given backend (in memory unless told otherwise).</summary>
+internal sealed class TestHost : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private InMemoryTestHost(IHost host, InMemoryTaskHubStorage storage)
+    private TestHost(IHost host, ITaskHubStorage storage)
     {
         _host = host;
         Storage = storage;
     }
 
-    public InMemoryTaskHubStorage Storage { get; }
+    public ITaskHubStorage Storage { get; }
 
     public DurableTaskClient Client => _host.Services.GetRequiredService<DurableTaskClient>();
 
     public DurableWorker Worker => _host.Services.GetRequiredService<DurableWorker>();
 
-    public static async Task<InMemoryTestHost> StartAsync(Type[] functions, InMemoryTaskHubStorage? storage = null, Action<DurableTaskOptions>? configure = null)
+    public static async Task<TestHost> StartAsync(Type[] functions, ITaskHubStorage? storage = null, Action<DurableTaskOptions>? configure = null)
     {
         storage ??= new InMemoryTaskHubStorage();
         var builder = Host.CreateApplicationBuilder();
@@ -42,7 +43,7 @@ internal sealed class InMemoryTestHost : IAsyncDisposable
         });
         var host = builder.Build();
         await host.StartAsync();
-        return new InMemoryTestHost(host, storage);
+        return new TestHost(host, storage);
     }
 
     public async Task<OrchestrationMetadata> RunAsync(string name, object? input = null, string? instanceId = null, TimeSpan? timeout = null)

@@ -1,0 +1,136 @@
+using Azure.Data.Tables;
+using Urumi.Durable.Client;
+using Urumi.Durable.History;
+using Urumi.Durable.Storage;
+using Urumi.Durable.Storage.AzureStorage;
+using Urumi.Durable.Tests.Engine;
+using Urumi.Durable.Tests.Support;
+
+namespace Urumi.Durable.Tests.Integration;
+
+/// <summary>The engine on the Azure Storage backend, against the pinned Azurite.</summary>
+public sealed class AzureStorageBackendTests : IAsyncLifetime
+{
+    private AzuriteServer _azurite = null!;
+    private AzureTaskHubStorage _storage = null!;
+    private TestHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await AzuriteServer.StartAsync();
+        _storage = new AzureTaskHubStorage(_azurite.ConnectionString, "BackendHub", 4, TimeSpan.FromSeconds(15));
+        _host = await TestHost.StartAsync([typeof(TestFunctions)], _storage);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _azurite.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_sequence_completes_on_Azure_Storage_in_the_DurableTask_layout()
+    {
+        var result = await _host.RunAsync("Sequence", instanceId: "layout/1#?");
+
+        Assert.Equal(5, result.ReadOutputAs<List<string>>()!.Count);
+        var tables = new TableServiceClient(_azurite.ConnectionString);
+        var names = new List<string>();
+        await foreach (var t in tables.QueryAsync())
+        {
+            names.Add(t.Name);
+        }
+        Assert.Contains("BackendHubInstances", names);
+        Assert.Contains("BackendHubHistory", names);
+        var history = tables.GetTableClient("BackendHubHistory");
+        var rows = new List<TableEntity>();
+        await foreach (var row in history.QueryAsync<TableEntity>(e => e.PartitionKey == AzureStorageNames.Key("layout/1#?")))
+        {
+            rows.Add(row);
+        }
+        Assert.Contains(rows, r => r.RowKey == "sentinel");
+        Assert.Contains(rows, r => r.RowKey == "0000000000000000" && r.GetString("EventType") == "OrchestratorStarted");
+    }
+
+    [Fact]
+    public async Task A_one_megabyte_input_round_trips_through_blob_offload()
+    {
+        var big = new string('x', 1024 * 1024);
+
+        var result = await _host.RunAsync("Echo", big, timeout: TimeSpan.FromSeconds(60));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(big, result.ReadOutputAs<string>());
+        Assert.Equal(big, result.ReadInputAs<string>());
+        var history = await _host.Client.GetOrchestrationHistoryAsync(result.InstanceId);
+        Assert.Equal($"\"{big}\"", history.Single(e => e.EventType == EventType.TaskCompleted).Result);
+    }
+
+    [Fact]
+    public async Task A_second_append_from_the_same_basis_is_rejected_by_the_sentinel_etag()
+    {
+        var id = "conflict-" + Guid.NewGuid().ToString("N");
+        var started = new HistoryEvent { EventType = EventType.ExecutionStarted, Name = "x", ExecutionId = "e1", Timestamp = DateTime.UtcNow };
+        var first = await _storage.AppendHistoryAsync(id, HistorySnapshot.Empty, [started], false, default);
+
+        await _storage.AppendHistoryAsync(id, first, [new HistoryEvent { EventType = EventType.OrchestratorStarted }], false, default);
+
+        await Assert.ThrowsAsync<HistoryConflictException>(() => _storage.AppendHistoryAsync(id, first, [new HistoryEvent { EventType = EventType.OrchestratorStarted }], false, default));
+        await Assert.ThrowsAsync<HistoryConflictException>(() => _storage.AppendHistoryAsync(id, HistorySnapshot.Empty, [started], false, default));
+        Assert.Equal(2, (await _storage.ReadHistoryAsync(id, default)).Events.Count);
+    }
+
+    [Fact]
+    public async Task A_fan_out_larger_than_one_table_batch_keeps_every_event()
+    {
+        var result = await _host.RunAsync("FanOut", 150, timeout: TimeSpan.FromSeconds(60));
+
+        Assert.Equal(Enumerable.Range(1, 150).Sum(i => i * i), result.ReadOutputAs<int>());
+        var history = await _host.Client.GetOrchestrationHistoryAsync(result.InstanceId);
+        Assert.Equal(150, history.Count(e => e.EventType == EventType.TaskScheduled));
+        Assert.Equal(150, history.Count(e => e.EventType == EventType.TaskCompleted));
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_replaces_the_history_rows_of_the_previous_execution()
+    {
+        var result = await _host.RunAsync("Counter", 0);
+
+        Assert.Equal(5, result.ReadOutputAs<int>());
+        var history = await _host.Client.GetOrchestrationHistoryAsync(result.InstanceId);
+        Assert.Single(history, e => e.EventType == EventType.ExecutionStarted);
+    }
+
+    [Fact]
+    public async Task Query_pages_and_purge_work_against_Azurite()
+    {
+        var prefix = "azq-" + Guid.NewGuid().ToString("N")[..6] + "-";
+        for (var i = 0; i < 4; i++)
+        {
+            await _host.RunAsync("Echo", "x", instanceId: prefix + i);
+        }
+
+        var page = await _host.Client.GetInstancesPageAsync(new OrchestrationQuery { InstanceIdPrefix = prefix, PageSize = 3, Statuses = [OrchestrationRuntimeStatus.Completed] });
+        var rest = await _host.Client.GetInstancesPageAsync(new OrchestrationQuery { InstanceIdPrefix = prefix, PageSize = 3, Statuses = [OrchestrationRuntimeStatus.Completed], ContinuationToken = page.ContinuationToken });
+        var purged = await _host.Client.PurgeInstanceAsync(prefix + "0");
+
+        Assert.Equal(3, page.Values.Count);
+        Assert.Single(rest.Values);
+        Assert.Equal(1, purged.PurgedInstanceCount);
+        Assert.Null(await _host.Client.GetInstanceAsync(prefix + "0"));
+        Assert.Empty(await _host.Client.GetOrchestrationHistoryAsync(prefix + "0"));
+    }
+
+    [Fact]
+    public async Task Timers_and_external_events_work_on_Azure_queues()
+    {
+        var timedOut = await _host.RunAsync("Approval", 0.5);
+        var id = await _host.Client.ScheduleNewOrchestrationInstanceAsync("Approval", 60);
+        await _host.Client.WaitForInstanceStartAsync(id);
+        await _host.Client.RaiseEventAsync(id, "Approval", false);
+        var rejected = await _host.WaitAsync(id);
+
+        Assert.Equal("timed out", timedOut.ReadOutputAs<string>());
+        Assert.Equal("rejected", rejected.ReadOutputAs<string>());
+    }
+}

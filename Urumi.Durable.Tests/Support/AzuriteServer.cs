@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Urumi.Durable.Tests.Support;
+
+/// <summary>The pinned Azurite (from eng/install-tools.sh) on free loopback ports, with its own data folder.</summary>
+public sealed class AzuriteServer : IAsyncDisposable
+{
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private readonly string _data = Directory.CreateTempSubdirectory("urumi-azurite-").FullName;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    private AzuriteServer()
+    {
+    }
+
+    public int BlobPort { get; } = FreePort.Next();
+
+    public int QueuePort { get; } = FreePort.Next();
+
+    public int TablePort { get; } = FreePort.Next();
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};"
+        + $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+
+    public static async Task<AzuriteServer> StartAsync()
+    {
+        var server = new AzuriteServer();
+        await server.StartProcessAsync();
+        return server;
+    }
+
+    /// <summary>Kills Azurite (as a crash would) and starts it again on the same ports with the same data.</summary>
+    public async Task RestartAsync(Func<Task>? whileDown = null)
+    {
+        Kill();
+        if (whileDown is not null)
+        {
+            await whileDown();
+        }
+        await StartProcessAsync();
+    }
+
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        await Task.Yield();
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task StartProcessAsync()
+    {
+        if (!File.Exists(Repo.Azurite))
+        {
+            throw new InvalidOperationException($"Azurite is not installed at {Repo.Azurite}: run eng/install-tools.sh (the README's test command does).");
+        }
+        var info = new ProcessStartInfo(Repo.Azurite)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--location", _data,
+            "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(), "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(),
+            "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString() })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        foreach (var port in new[] { BlobPort, QueuePort, TablePort })
+        {
+            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(60), () => "Azurite said: " + Output);
+        }
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace Urumi.Durable.Tests.Support;
+
+/// <summary>Paths in the repository the tests run from.</summary>
+internal static class Repo
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Configuration { get; } = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    public static string SamplesDll => Path.Combine(Root, "samples", "Urumi.Durable.Samples", "bin", Configuration, "net10.0", "Urumi.Durable.Samples.dll");
+
+    public static string Azurite => Environment.GetEnvironmentVariable("URUMI_AZURITE") is { Length: > 0 } path
+        ? path
+        : Path.Combine(Root, ".tools", "node_modules", ".bin", "azurite");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Urumi.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Cannot find Urumi.sln above " + AppContext.BaseDirectory);
+    }
+}
