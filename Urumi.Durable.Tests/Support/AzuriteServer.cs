@@ -32,10 +32,14 @@ public sealed class AzuriteServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Kills Azurite (as a crash would) and starts it again on the same ports with the same data.</summary>
+    /// <summary>Stops Azurite (SIGTERM, so it saves its data) and starts it again on the same ports.</summary>
     public async Task RestartAsync(Func<Task>? whileDown = null)
     {
-        Kill();
+        if (_process is { HasExited: false })
+        {
+            _ = SignalTerm(_process.Id, 15);
+            await _process.WaitForExitAsync();
+        }
         if (whileDown is not null)
         {
             await whileDown();
@@ -65,6 +69,9 @@ public sealed class AzuriteServer : IAsyncDisposable
         {
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SignalTerm(int pid, int signal);
 
     private async Task StartProcessAsync()
     {

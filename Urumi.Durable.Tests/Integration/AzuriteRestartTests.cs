@@ -1,0 +1,30 @@
+using System.Net;
+using Urumi.Durable.Client;
+using Urumi.Durable.Tests.Support;
+
+namespace Urumi.Durable.Tests.Integration;
+
+public sealed class AzuriteRestartTests
+{
+    [Fact]
+    public async Task The_engine_reconnects_after_Azurite_restarts_mid_run_and_finishes()
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        await using var app = await SamplesApp.StartAsync(azurite.ConnectionString, "AzuriteRestart", SamplesApp.FastFailover());
+        var client = app.CreateStorageClient();
+        var ids = await CrashRecovery.StartAsync(app, "HelloSequence", new { delayMs = 700 }, 5, "azurite-restart");
+        await Eventually.Until(() => Task.FromResult(app.Output), o => o.Contains("Activity SayHello", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "activities to run");
+
+        await azurite.RestartAsync(whileDown: () => Eventually.Until(
+            async () => (await app.Http.GetAsync("/health")).StatusCode,
+            s => s == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30), "the app to see storage down"));
+        var results = await CrashRecovery.WaitAllCompletedAsync(client, ids, TimeSpan.FromSeconds(120), () => app.Output);
+
+        Assert.All(results, r => Assert.Equal(OrchestrationRuntimeStatus.Completed, r.RuntimeStatus));
+        foreach (var id in ids)
+        {
+            await CrashRecovery.AssertExactlyOnceCompletionsAsync(client, id);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await app.Http.GetAsync("/health")).StatusCode);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Urumi.Durable.Client;
+using Urumi.Durable.History;
+using Urumi.Durable.Tests.Support;
+
+namespace Urumi.Durable.Tests.Integration;
+
+/// <summary>Helpers shared by the kill -9 tests: start samples over HTTP, wait, and check histories.</summary>
+internal static class CrashRecovery
+{
+    public static async Task<List<string>> StartAsync(SamplesApp app, string name, object? input, int count, string prefix)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var response = await app.Http.PostAsync($"/api/orchestrators/{name}/{prefix}-{i}", input is null ? null : JsonContent.Create(input));
+            response.EnsureSuccessStatusCode();
+            ids.Add((await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+        }
+        return ids;
+    }
+
+    public static Task<IReadOnlyList<HistoryEvent>> WaitForHistoryAsync(DurableTaskClient client, string id, Func<IReadOnlyList<HistoryEvent>, bool> condition, string what) =>
+        Eventually.Until(() => client.GetOrchestrationHistoryAsync(id), condition, TimeSpan.FromSeconds(60), what);
+
+    public static async Task<List<OrchestrationMetadata>> WaitAllCompletedAsync(DurableTaskClient client, IEnumerable<string> ids, TimeSpan timeout, Func<string> diagnostics)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            return [.. await Task.WhenAll(ids.Select(id => client.WaitForInstanceCompletionAsync(id, true, cts.Token)))];
+        }
+        catch (OperationCanceledException e)
+        {
+            var states = new List<string>();
+            foreach (var id in ids)
+            {
+                states.Add($"{id}: {(await client.GetInstanceAsync(id))?.RuntimeStatus}");
+            }
+            throw new TimeoutException($"Not all instances completed within {timeout}: {string.Join(", ", states)}\n{diagnostics()}", e);
+        }
+    }
+
+    /// <summary>Every scheduled activity, timer and sub-orchestration has exactly one completion; one ExecutionCompleted.</summary>
+    public static async Task AssertExactlyOnceCompletionsAsync(DurableTaskClient client, string id)
+    {
+        var history = await client.GetOrchestrationHistoryAsync(id);
+        var scheduled = history.Where(e => e.EventType is EventType.TaskScheduled or EventType.TimerCreated).Select(e => e.EventId).Order().ToList();
+        var completions = history.Where(e => e.EventType is EventType.TaskCompleted or EventType.TaskFailed or EventType.TimerFired).Select(e => e.TaskScheduledId).Order().ToList();
+        Assert.Equal(scheduled.Where(s => history.Any(e => e.EventType == EventType.TaskScheduled && e.EventId == s)),
+            completions.Where(c => history.Any(e => e.EventType == EventType.TaskScheduled && e.EventId == c)));
+        Assert.Equal(completions.Distinct().Count(), completions.Count);
+        Assert.Single(history, e => e.EventType == EventType.ExecutionCompleted);
+    }
+}

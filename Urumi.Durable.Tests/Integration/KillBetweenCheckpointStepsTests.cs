@@ -1,0 +1,40 @@
+using Urumi.Durable.Client;
+using Urumi.Durable.Tests.Support;
+
+namespace Urumi.Durable.Tests.Integration;
+
+public sealed class KillBetweenCheckpointStepsTests
+{
+    [Theory]
+    [InlineData("checkpoint.afterSend=3")]
+    [InlineData("checkpoint.afterHistoryAppend=3")]
+    [InlineData("checkpoint.afterInstanceUpdate=4")]
+    [InlineData("activity.beforeComplete=2")]
+    public async Task A_crash_at_any_checkpoint_step_is_repaired_after_restart(string failpoint)
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var hub = "KillCheckpoint";
+        var settings = SamplesApp.FastFailover();
+        settings["URUMI_FAILPOINTS"] = failpoint;
+        var first = await SamplesApp.StartAsync(azurite.ConnectionString, hub, settings);
+        var client = first.CreateStorageClient();
+        var ids = await CrashRecovery.StartAsync(first, "HelloSequence", null, 3, "kill-checkpoint");
+
+        var exitCode = await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("failpoint " + failpoint.Split('=')[0], first.Output);
+
+        await using var second = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        var results = await CrashRecovery.WaitAllCompletedAsync(client, ids, TimeSpan.FromSeconds(120), () => second.Output);
+
+        Assert.All(results, r => Assert.Equal(OrchestrationRuntimeStatus.Completed, r.RuntimeStatus));
+        Assert.All(results, r => Assert.Equal(5, r.ReadOutputAs<List<string>>()!.Count));
+        foreach (var id in ids)
+        {
+            await CrashRecovery.AssertExactlyOnceCompletionsAsync(client, id);
+        }
+        var stale = await client.GetAllInstancesAsync(new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running] }).ToListAsync();
+        Assert.Empty(stale);
+        await first.DisposeAsync();
+    }
+}

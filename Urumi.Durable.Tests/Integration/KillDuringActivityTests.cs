@@ -1,0 +1,37 @@
+using Urumi.Durable.Client;
+using Urumi.Durable.History;
+using Urumi.Durable.Tests.Support;
+
+namespace Urumi.Durable.Tests.Integration;
+
+public sealed class KillDuringActivityTests
+{
+    [Fact]
+    public async Task Kill_9_while_activities_run_loses_nothing_and_each_task_completes_once()
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var hub = "KillActivity";
+        var first = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        var client = first.CreateStorageClient();
+        var ids = await CrashRecovery.StartAsync(first, "HelloSequence", new { delayMs = 1500 }, 4, "kill-activity");
+        foreach (var id in ids)
+        {
+            await CrashRecovery.WaitForHistoryAsync(client, id, h => h.Any(e => e.EventType == EventType.TaskScheduled), "an activity to start");
+        }
+
+        first.Kill();
+        await using var second = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        var results = await CrashRecovery.WaitAllCompletedAsync(client, ids, TimeSpan.FromSeconds(120), () => second.Output);
+
+        Assert.All(results, r =>
+        {
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, r.RuntimeStatus);
+            Assert.Equal(["Hello Tokyo!", "Hello Seattle!", "Hello London!", "Hello Cairo!", "Hello Lima!"], r.ReadOutputAs<List<string>>());
+        });
+        foreach (var id in ids)
+        {
+            await CrashRecovery.AssertExactlyOnceCompletionsAsync(client, id);
+        }
+        await first.DisposeAsync();
+    }
+}

@@ -1,0 +1,34 @@
+using Urumi.Durable.History;
+using Urumi.Durable.Tests.Support;
+
+namespace Urumi.Durable.Tests.Integration;
+
+public sealed class KillDuringTimerTests
+{
+    [Fact]
+    public async Task Kill_9_while_a_timer_is_pending_fires_it_once_after_restart()
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var hub = "KillTimer";
+        var first = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        var client = first.CreateStorageClient();
+        var ids = await CrashRecovery.StartAsync(first, "Approval", 5, 2, "kill-timer");
+        foreach (var id in ids)
+        {
+            await CrashRecovery.WaitForHistoryAsync(client, id, h => h.Any(e => e.EventType == EventType.TimerCreated), "the timer");
+        }
+
+        first.Kill();
+        await using var second = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        var results = await CrashRecovery.WaitAllCompletedAsync(client, ids, TimeSpan.FromSeconds(120), () => second.Output);
+
+        Assert.All(results, r => Assert.Equal("timed out", r.ReadOutputAs<string>()));
+        foreach (var id in ids)
+        {
+            var history = await client.GetOrchestrationHistoryAsync(id);
+            Assert.Single(history, e => e.EventType == EventType.TimerFired);
+            await CrashRecovery.AssertExactlyOnceCompletionsAsync(client, id);
+        }
+        await first.DisposeAsync();
+    }
+}

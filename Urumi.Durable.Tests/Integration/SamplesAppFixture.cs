@@ -1,0 +1,23 @@
+using Urumi.Durable.Tests.Support;
+
+namespace Urumi.Durable.Tests.Integration;
+
+/// <summary>One Azurite and one samples app process shared by a test class.</summary>
+public sealed class SamplesAppFixture : IAsyncLifetime
+{
+    public AzuriteServer Azurite { get; private set; } = null!;
+
+    public SamplesApp App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Azurite = await AzuriteServer.StartAsync();
+        App = await SamplesApp.StartAsync(Azurite.ConnectionString, "ContractHub");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await Azurite.DisposeAsync();
+    }
+}
