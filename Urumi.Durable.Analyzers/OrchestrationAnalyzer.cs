@@ -94,11 +94,11 @@ public sealed class OrchestrationAnalyzer : DiagnosticAnalyzer
                 switch (op.Operation)
                 {
                     case IInvocationOperation invocation:
-                        Check(op, invocation.TargetMethod, invocation.Syntax.GetLocation());
+                        Check(op, invocation.TargetMethod, invocation.Syntax.GetLocation(), invocation.Instance);
                         CollectCall(invocation, contextType, calls);
                         break;
                     case IPropertyReferenceOperation property:
-                        Check(op, property.Property, property.Syntax.GetLocation());
+                        Check(op, property.Property, property.Syntax.GetLocation(), property.Instance);
                         break;
                     case IObjectCreationOperation creation when creation.Type is not null:
                         CheckType(op, creation.Type, creation.Syntax.GetLocation());
@@ -124,7 +124,7 @@ public sealed class OrchestrationAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static void Check(OperationAnalysisContext op, ISymbol member, Location location)
+    private static void Check(OperationAnalysisContext op, ISymbol member, Location location, IOperation? receiver)
     {
         var key = $"{member.ContainingType?.ToDisplayString()}.{member.Name}";
         if (BannedMembers.TryGetValue(key, out var why))
@@ -132,7 +132,9 @@ public sealed class OrchestrationAnalyzer : DiagnosticAnalyzer
             op.ReportDiagnostic(Diagnostic.Create(NonDeterministicApi, location, key, why));
             return;
         }
-        if (member.ContainingType is { } type)
+        // A receiver that is itself a creation, call or property was checked where it was produced.
+        var producedHere = receiver is IObjectCreationOperation or IInvocationOperation or IPropertyReferenceOperation;
+        if (member.ContainingType is { } type && !producedHere)
         {
             CheckType(op, type, location);
         }

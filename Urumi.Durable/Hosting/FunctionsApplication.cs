@@ -18,10 +18,16 @@ public static class FunctionsApplication
 {
     public static FunctionsApplicationBuilder CreateBuilder(string[] args, params Assembly[] functionAssemblies)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
-        FunctionsHostConfiguration.Apply(builder.Configuration, builder.Environment.ContentRootPath, args);
         var assemblies = functionAssemblies.Length > 0 ? functionAssemblies : [Assembly.GetEntryAssembly()!];
-        return new FunctionsApplicationBuilder(builder, assemblies.SelectMany(a => a.GetTypes()).ToArray());
+        return CreateBuilder(args, Directory.GetCurrentDirectory(), assemblies.SelectMany(a => a.GetTypes()).ToArray());
+    }
+
+    /// <summary>A builder whose host.json and local.settings.json come from <paramref name="contentRoot"/>.</summary>
+    public static FunctionsApplicationBuilder CreateBuilder(string[] args, string contentRoot, Type[] functionTypes)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot });
+        FunctionsHostConfiguration.Apply(builder.Configuration, contentRoot, args);
+        return new FunctionsApplicationBuilder(builder, functionTypes);
     }
 }
 
