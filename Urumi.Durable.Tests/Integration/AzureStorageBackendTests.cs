@@ -4,6 +4,7 @@ using Urumi.Durable.History;
 using Urumi.Durable.Storage;
 using Urumi.Durable.Storage.AzureStorage;
 using Urumi.Durable.Tests.Engine;
+using Urumi.Durable.Testing;
 using Urumi.Durable.Tests.Support;
 
 namespace Urumi.Durable.Tests.Integration;

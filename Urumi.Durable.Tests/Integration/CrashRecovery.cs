@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Urumi.Durable.Client;
 using Urumi.Durable.History;
+using Urumi.Durable.Testing;
 using Urumi.Durable.Tests.Support;
 
 namespace Urumi.Durable.Tests.Integration;

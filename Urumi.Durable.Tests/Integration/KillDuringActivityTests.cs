@@ -1,5 +1,6 @@
 using Urumi.Durable.Client;
 using Urumi.Durable.History;
+using Urumi.Durable.Testing;
 using Urumi.Durable.Tests.Support;
 
 namespace Urumi.Durable.Tests.Integration;

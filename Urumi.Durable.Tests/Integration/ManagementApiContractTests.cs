@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Urumi.Durable.Testing;
 using Urumi.Durable.Tests.Support;
 
 namespace Urumi.Durable.Tests.Integration;

@@ -1,4 +1,5 @@
 using Urumi.Durable.Client;
+using Urumi.Durable.Testing;
 using Urumi.Durable.Tests.Support;
 
 namespace Urumi.Durable.Tests.Integration;

@@ -1,3 +1,4 @@
+using Urumi.Durable.Testing;
 using Urumi.Durable.Tests.Support;
 
 namespace Urumi.Durable.Tests.Integration;

@@ -32,6 +32,9 @@ public sealed record HistoryEvent
 
     public DateTime? FireAt { get; init; }
 
+    /// <summary>TaskCompleted / TaskFailed: when the activity began running (Timestamp is when it ended).</summary>
+    public DateTime? StartedAt { get; init; }
+
     /// <summary>Target instance (EventSent, sub-orchestrations) or the instance an ExecutionStarted starts.</summary>
     public string? InstanceId { get; init; }
 

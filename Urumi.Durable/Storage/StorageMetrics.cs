@@ -9,6 +9,7 @@ public sealed class StorageMetrics
     private long _queueUpdates;
     private long _tableReads;
     private long _tableWrites;
+    private long _tableBatches;
     private long _blobOps;
 
     public long QueueSends => Interlocked.Read(ref _queueSends);
@@ -25,8 +26,11 @@ public sealed class StorageMetrics
 
     public long BlobOperations => Interlocked.Read(ref _blobOps);
 
+    /// <summary>Entity-group transactions (history appends); one request each, whatever the row count.</summary>
+    public long TableBatches => Interlocked.Read(ref _tableBatches);
+
     /// <summary>Every request made to storage, leases and heartbeats included.</summary>
-    public long Total => QueueSends + QueueReceives + QueueDeletes + QueueUpdates + TableReads + TableWrites + BlobOperations;
+    public long Total => QueueSends + QueueReceives + QueueDeletes + QueueUpdates + TableReads + TableWrites + TableBatches + BlobOperations;
 
     public void QueueSend() => Interlocked.Increment(ref _queueSends);
 
@@ -42,6 +46,8 @@ public sealed class StorageMetrics
 
     public void BlobOperation() => Interlocked.Increment(ref _blobOps);
 
+    public void TableBatch() => Interlocked.Increment(ref _tableBatches);
+
     public override string ToString() =>
-        $"queue send {QueueSends}, receive {QueueReceives}, delete {QueueDeletes}, update {QueueUpdates}; table read {TableReads}, write {TableWrites}; blob {BlobOperations}; total {Total}";
+        $"queue send {QueueSends}, receive {QueueReceives}, delete {QueueDeletes}, update {QueueUpdates}; table read {TableReads}, write {TableWrites}, batch {TableBatches}; blob {BlobOperations}; total {Total}";
 }

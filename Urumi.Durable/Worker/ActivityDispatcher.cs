@@ -234,18 +234,19 @@ internal sealed class ActivityDispatcher(DurableWorker worker)
         var scheduled = item.Event;
         var name = scheduled.Name ?? "";
         var watch = Stopwatch.StartNew();
+        var startedAt = DateTime.UtcNow;
         HistoryEvent outcome;
         try
         {
             var invoker = worker.Registry.GetActivity(name)
                 ?? throw new InvalidOperationException($"No activity function named '{name}' is registered in this app.");
             var result = await invoker(scheduled.Input, new FunctionContext(name, worker.Services, item.InstanceId), ct);
-            outcome = new HistoryEvent { EventType = EventType.TaskCompleted, TaskScheduledId = scheduled.EventId, Result = result, Timestamp = DateTime.UtcNow };
+            outcome = new HistoryEvent { EventType = EventType.TaskCompleted, TaskScheduledId = scheduled.EventId, Result = result, StartedAt = startedAt, Timestamp = DateTime.UtcNow };
             worker.Logger.ActivityFinished(name, item.InstanceId, "succeeded", watch.ElapsedMilliseconds);
         }
         catch (Exception e) when (!ct.IsCancellationRequested || e is not OperationCanceledException)
         {
-            outcome = new HistoryEvent { EventType = EventType.TaskFailed, TaskScheduledId = scheduled.EventId, FailureDetails = TaskFailureDetails.FromException(e), Timestamp = DateTime.UtcNow };
+            outcome = new HistoryEvent { EventType = EventType.TaskFailed, TaskScheduledId = scheduled.EventId, FailureDetails = TaskFailureDetails.FromException(e), StartedAt = startedAt, Timestamp = DateTime.UtcNow };
             worker.Logger.ActivityFinished(name, item.InstanceId, "failed: " + e.Message, watch.ElapsedMilliseconds);
         }
         return new TaskMessage(DeterministicId.Message(item.InstanceId, item.ExecutionId, "taskdone", scheduled.EventId), item.InstanceId, item.ExecutionId, outcome);

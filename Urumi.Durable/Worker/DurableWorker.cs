@@ -30,6 +30,11 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
 
     public string WorkerId => Options.WorkerId;
 
+    /// <summary>Raised in this process after an instance this worker runs reached a terminal state.</summary>
+    public event Action<string, Client.OrchestrationRuntimeStatus>? InstanceCompleted;
+
+    internal void OnInstanceCompleted(string instanceId, Client.OrchestrationRuntimeStatus status) => InstanceCompleted?.Invoke(instanceId, status);
+
     public IReadOnlyCollection<int> OwnedPartitions => [.. _owned.Keys.Order()];
 
     internal ITaskHubStorage Storage { get; }

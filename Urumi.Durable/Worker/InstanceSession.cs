@@ -278,7 +278,27 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
 
     private async Task StepAsync(List<ReceivedMessage> batch, CancellationToken ct)
     {
-        var state = await LoadAsync(ct);
+        // A batch of nothing but starts for an instance this worker has not seen is almost always a new instance:
+        // assume an empty history instead of reading it. If one exists, the append conflicts and the step reruns on it.
+        var assumeNew = _state is null && batch.All(m => m.Message.Event.EventType == EventType.ExecutionStarted);
+        if (!assumeNew)
+        {
+            await StepOnStateAsync(batch, await LoadAsync(ct), ct);
+            return;
+        }
+        try
+        {
+            await StepOnStateAsync(batch, _state = InstanceState.From(HistorySnapshot.Empty), ct);
+        }
+        catch (HistoryConflictException)
+        {
+            _state = null;
+            await StepOnStateAsync(batch, await LoadAsync(ct), ct);
+        }
+    }
+
+    private async Task StepOnStateAsync(List<ReceivedMessage> batch, InstanceState state, CancellationToken ct)
+    {
         batch = [.. batch.OrderBy(m => m.Message.Event.EventType == EventType.ExecutionStarted ? 0 : 1)];
         var consumed = new List<ReceivedMessage>();
         var accepted = new List<ReceivedMessage>();
@@ -528,6 +548,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         if (state.IsTerminal)
         {
             _worker.Logger.OrchestrationCompleted(state.Name ?? "", InstanceId, state.Status.ToString(), state.Failure?.ErrorMessage);
+            _worker.OnInstanceCompleted(InstanceId, state.Status);
         }
     }
 

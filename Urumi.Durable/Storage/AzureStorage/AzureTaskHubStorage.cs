@@ -191,14 +191,14 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
         {
             foreach (var chunk in chunks.SkipLast(1))
             {
-                Metrics.TableWrite();
+                Metrics.TableBatch();
                 await _history.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct);
             }
             var last = (chunks.LastOrDefault() ?? []).Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)).ToList();
             last.Add(basis.ETag is null
                 ? new TableTransactionAction(TableTransactionActionType.Add, sentinel)
                 : new TableTransactionAction(TableTransactionActionType.UpdateReplace, sentinel, new ETag(basis.ETag)));
-            Metrics.TableWrite();
+            Metrics.TableBatch();
             var response = await _history.SubmitTransactionAsync(last, ct);
             var etag = response.Value[^1].Headers.ETag?.ToString() ?? await ReadSentinelETagAsync(key, ct);
             if (newExecution && basis.NextOrdinal > 0)
@@ -411,7 +411,7 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
             Metrics.TableRead();
             foreach (var chunk in doomed.Chunk(100))
             {
-                Metrics.TableWrite();
+                Metrics.TableBatch();
                 await _history.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), ct);
             }
         }

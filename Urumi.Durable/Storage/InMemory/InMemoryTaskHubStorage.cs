@@ -109,7 +109,7 @@ public sealed class InMemoryTaskHubStorage(string taskHubName = "testhub", int p
     public Task<HistorySnapshot> AppendHistoryAsync(string instanceId, HistorySnapshot basis, IReadOnlyList<HistoryEvent> events, bool newExecution, CancellationToken ct)
     {
         Inject(nameof(AppendHistoryAsync), instanceId);
-        Metrics.TableWrite();
+        Metrics.TableBatch();
         var rows = _history.GetOrAdd(instanceId, _ => new HistoryRows());
         lock (rows)
         {

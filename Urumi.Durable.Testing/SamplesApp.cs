@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Urumi.Durable.Storage.AzureStorage;
 
-namespace Urumi.Durable.Tests.Support;
+namespace Urumi.Durable.Testing;
 
 /// <summary>
 /// The samples function app as a separate process (so tests can kill -9 it), on a free loopback port.

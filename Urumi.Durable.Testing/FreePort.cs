@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Urumi.Durable.Tests.Support;
+namespace Urumi.Durable.Testing;
 
-internal static class FreePort
+public static class FreePort
 {
     public static int Next()
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Urumi.Durable.Tests.Support;
+namespace Urumi.Durable.Testing;
 
 /// <summary>The pinned Azurite (from eng/install-tools.sh) on free loopback ports, with its own data folder.</summary>
 public sealed class AzuriteServer : IAsyncDisposable

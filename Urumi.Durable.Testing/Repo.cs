@@ -1,7 +1,7 @@
-namespace Urumi.Durable.Tests.Support;
+namespace Urumi.Durable.Testing;
 
 /// <summary>Paths in the repository the tests run from.</summary>
-internal static class Repo
+public static class Repo
 {
     public static string Root { get; } = FindRoot();
 
