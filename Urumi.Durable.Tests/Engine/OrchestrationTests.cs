@@ -260,4 +260,22 @@ public sealed class OrchestrationTests : IAsyncLifetime
         Assert.Null(await _host.Client.GetInstanceAsync(result.InstanceId));
         Assert.Empty(await _host.Client.GetOrchestrationHistoryAsync(result.InstanceId));
     }
+
+    [Fact]
+    public async Task The_worker_announces_each_instance_it_completes_in_process()
+    {
+        var id = "announce-" + Guid.NewGuid().ToString("N");
+        var seen = new TaskCompletionSource<OrchestrationRuntimeStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _host.Worker.InstanceCompleted += (completed, status) =>
+        {
+            if (completed == id)
+            {
+                seen.TrySetResult(status);
+            }
+        };
+
+        await _host.Client.ScheduleNewOrchestrationInstanceAsync("Throws", null, new StartOrchestrationOptions(id));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, await seen.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
 }

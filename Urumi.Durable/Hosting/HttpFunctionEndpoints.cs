@@ -38,16 +38,7 @@ public static partial class HttpFunctionEndpoints
         var method = function.Method;
         var target = method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, method.DeclaringType!);
         var args = method.GetParameters().Select(p => Bind(p, context, function)).ToArray();
-        object? returned;
-        try
-        {
-            returned = method.Invoke(target, args);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-            throw;
-        }
+        var returned = FunctionRegistry.Invoke(method, target, args);
         var result = await FunctionRegistry.UnwrapAsync(returned);
         var response = result switch
         {

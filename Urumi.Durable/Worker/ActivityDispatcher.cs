@@ -11,7 +11,7 @@ namespace Urumi.Durable.Worker;
 internal sealed class ActivityDispatcher(DurableWorker worker)
 {
     private readonly SemaphoreSlim _slots = new(worker.Options.MaxConcurrentActivityFunctions);
-    private readonly AsyncSignal _wake = new();
+    private readonly PollingBackoff _polling = new(worker.Options.MaxQueuePollingInterval);
     private readonly CancellationTokenSource _cts = new();
     private readonly List<Task> _running = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _localInFlight = new();
@@ -34,7 +34,7 @@ internal sealed class ActivityDispatcher(DurableWorker worker)
         await Task.WhenAny(Task.WhenAll(running), Task.Delay(grace));
     }
 
-    public void Wake() => _wake.Set();
+    public void Wake() => _polling.Wake();
 
     /// <summary>Claims a place for a local activity; false when this worker is busy enough to use the queue instead.</summary>
     public bool TryReserveLocal()
@@ -96,7 +96,6 @@ internal sealed class ActivityDispatcher(DurableWorker worker)
     private async Task QueueLoopAsync()
     {
         var ct = _cts.Token;
-        var wait = TimeSpan.Zero;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -126,14 +125,10 @@ internal sealed class ActivityDispatcher(DurableWorker worker)
                 }
                 if (items.Count > 0)
                 {
-                    wait = TimeSpan.Zero;
+                    _polling.Reset();
                     continue;
                 }
-                wait = wait == TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, worker.Options.MaxQueuePollingInterval.Ticks));
-                if (await _wake.WaitAsync(wait, ct))
-                {
-                    wait = TimeSpan.Zero;
-                }
+                await _polling.IdleAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

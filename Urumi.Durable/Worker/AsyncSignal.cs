@@ -23,3 +23,23 @@ internal sealed class AsyncSignal
     /// <summary>Waits until set or until <paramref name="timeout"/>; true when it was set.</summary>
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _semaphore.WaitAsync(timeout, ct);
 }
+
+/// <summary>The wait between empty polls: 10 ms doubling up to a maximum, cut short and reset by a wake-up.</summary>
+internal sealed class PollingBackoff(TimeSpan max)
+{
+    private readonly AsyncSignal _signal = new();
+    private TimeSpan _wait = TimeSpan.Zero;
+
+    public void Wake() => _signal.Set();
+
+    public void Reset() => _wait = TimeSpan.Zero;
+
+    public async Task IdleAsync(CancellationToken ct)
+    {
+        _wait = _wait == TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromTicks(Math.Min(_wait.Ticks * 2, max.Ticks));
+        if (await _signal.WaitAsync(_wait, ct))
+        {
+            _wait = TimeSpan.Zero;
+        }
+    }
+}

@@ -151,17 +151,22 @@ public sealed class FunctionRegistry
             : p.ParameterType == typeof(CancellationToken) ? ct
             : p.ParameterType == typeof(DurableTaskClient) ? services.GetRequiredService<DurableTaskClient>()
             : bindTrigger(p)).ToArray();
-        object? returned;
+        var returned = Invoke(method, target, args);
+        return Json.Serialize(await UnwrapAsync(returned));
+    }
+
+    /// <summary>Calls a function method, rethrowing what it threw (not the reflection wrapper).</summary>
+    internal static object? Invoke(MethodInfo method, object? target, object?[] args)
+    {
         try
         {
-            returned = method.Invoke(target, args);
+            return method.Invoke(target, args);
         }
         catch (TargetInvocationException e) when (e.InnerException is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
             throw;
         }
-        return Json.Serialize(await UnwrapAsync(returned));
     }
 
     /// <summary>Awaits a returned Task or Task&lt;T&gt; and gives its result (null for Task and void).</summary>

@@ -13,7 +13,7 @@ internal sealed class PartitionProcessor(DurableWorker worker, int partition)
     private const int MaxCachedSessions = 5000;
     private readonly CancellationTokenSource _cts = new();
     private readonly ConcurrentDictionary<string, InstanceSession> _sessions = new();
-    private readonly AsyncSignal _wake = new();
+    private readonly PollingBackoff _polling = new(worker.Options.MaxQueuePollingInterval);
     private Task _loop = Task.CompletedTask;
 
     public DurableWorker Worker { get; } = worker;
@@ -35,7 +35,7 @@ internal sealed class PartitionProcessor(DurableWorker worker, int partition)
         _sessions.Clear();
     }
 
-    public void Wake() => _wake.Set();
+    public void Wake() => _polling.Wake();
 
     public void DeliverLocal(TaskMessage message) =>
         Session(message.InstanceId).Enqueue([new ReceivedMessage(message, 1, null, "local")]);
@@ -60,7 +60,6 @@ internal sealed class PartitionProcessor(DurableWorker worker, int partition)
     private async Task ReceiveLoopAsync()
     {
         var ct = _cts.Token;
-        var wait = TimeSpan.Zero;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -73,15 +72,11 @@ internal sealed class PartitionProcessor(DurableWorker worker, int partition)
                     {
                         Session(group.Key).Enqueue(group);
                     }
-                    wait = TimeSpan.Zero;
+                    _polling.Reset();
                     continue;
                 }
                 EvictIdleSessions();
-                wait = wait == TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, Worker.Options.MaxQueuePollingInterval.Ticks));
-                if (await _wake.WaitAsync(wait, ct))
-                {
-                    wait = TimeSpan.Zero;
-                }
+                await _polling.IdleAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
