@@ -18,13 +18,19 @@ if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   echo "tests: 0 passed, 1 failed, 0 skipped"
   exit 1
 fi
-dotnet test Urumi.sln -c Release --no-build --nologo --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$log"
+dotnet test Urumi.sln -c Release --no-build --nologo --logger "console;verbosity=normal" --logger trx --results-directory "$results" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# Sum the per-assembly summaries: "Passed!  - Failed:     0, Passed:    22, Skipped:     0, Total:    22, ..."
-read -r passed failed skipped < <(grep -E "^(Passed|Failed)! +- Failed: " "$log" | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\2 \1 \3/' \
-  | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
-assemblies=$(grep -cE "^(Passed|Failed)! +- Failed: " "$log")
+# Sum the counters of every test assembly's TRX report (skipped tests are "notExecuted").
+counter() { sed -nE "s/.*<Counters [^>]*\b$1=\"([0-9]+)\".*/\1/p" "$2"; }
+passed=0 failed=0 skipped=0 assemblies=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  assemblies=$((assemblies + 1))
+  passed=$((passed + $(counter passed "$trx")))
+  failed=$((failed + $(counter failed "$trx") + $(counter error "$trx") + $(counter timeout "$trx") + $(counter aborted "$trx")))
+  skipped=$((skipped + $(counter notExecuted "$trx")))
+done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "dotnet test exited with $status but reported no failed test (a test host crashed?): counting it as a failure" >&2
   failed=1
