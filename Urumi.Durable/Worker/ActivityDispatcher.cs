@@ -126,7 +126,10 @@ internal sealed class ActivityDispatcher(DurableWorker worker)
                 if (items.Count > 0)
                 {
                     _polling.Reset();
-                    continue;
+                    if (items.Count == slots)
+                    {
+                        continue;
+                    }
                 }
                 await _polling.IdleAsync(ct);
             }

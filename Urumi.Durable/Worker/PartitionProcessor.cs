@@ -66,16 +66,26 @@ internal sealed class PartitionProcessor(DurableWorker worker, int partition)
             {
                 var messages = await Worker.Storage.ReceiveControlMessagesAsync(
                     Partition, Worker.Options.ControlQueueBatchSize, Worker.Options.ControlQueueVisibilityTimeout, ct);
-                if (messages.Count > 0)
+                foreach (var group in messages.GroupBy(m => m.Message.InstanceId))
                 {
-                    foreach (var group in messages.GroupBy(m => m.Message.InstanceId))
-                    {
-                        Session(group.Key).Enqueue(group);
-                    }
+                    Session(group.Key).Enqueue(group);
+                }
+                if (messages.Count >= Worker.Options.ControlQueueBatchSize)
+                {
+                    // A full batch: more are probably waiting.
                     _polling.Reset();
                     continue;
                 }
-                EvictIdleSessions();
+                if (messages.Count > 0)
+                {
+                    // The queue is drained: polling again at once would only load storage (receives are its most
+                    // expensive request and would delay everyone's sends). Messages this process sends wake us.
+                    _polling.Reset();
+                }
+                else
+                {
+                    EvictIdleSessions();
+                }
                 await _polling.IdleAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
