@@ -22,6 +22,17 @@ internal static class CrashRecovery
         return ids;
     }
 
+    /// <summary>Schedules straight into the task hub, so an app that is about to crash cannot refuse the starts.</summary>
+    public static async Task<List<string>> ScheduleAsync(DurableTaskClient client, string name, object? input, int count, string prefix)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            ids.Add(await client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions($"{prefix}-{i}")));
+        }
+        return ids;
+    }
+
     public static Task<IReadOnlyList<HistoryEvent>> WaitForHistoryAsync(DurableTaskClient client, string id, Func<IReadOnlyList<HistoryEvent>, bool> condition, string what) =>
         Eventually.Until(() => client.GetOrchestrationHistoryAsync(id), condition, TimeSpan.FromSeconds(60), what);
 

@@ -19,7 +19,7 @@ public sealed class KillBetweenCheckpointStepsTests
         settings["URUMI_FAILPOINTS"] = failpoint;
         var first = await SamplesApp.StartAsync(azurite.ConnectionString, hub, settings);
         var client = first.CreateStorageClient();
-        var ids = await CrashRecovery.StartAsync(first, "HelloSequence", null, 3, "kill-checkpoint");
+        var ids = await CrashRecovery.ScheduleAsync(client, "HelloSequence", null, 3, "kill-checkpoint");
 
         var exitCode = await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.NotEqual(0, exitCode);
