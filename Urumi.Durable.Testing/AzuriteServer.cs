@@ -15,11 +15,11 @@ public sealed class AzuriteServer : IAsyncDisposable
     {
     }
 
-    public int BlobPort { get; } = FreePort.Next();
+    public int BlobPort { get; private set; } = FreePort.Next();
 
-    public int QueuePort { get; } = FreePort.Next();
+    public int QueuePort { get; private set; } = FreePort.Next();
 
-    public int TablePort { get; } = FreePort.Next();
+    public int TablePort { get; private set; } = FreePort.Next();
 
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};"
@@ -28,8 +28,22 @@ public sealed class AzuriteServer : IAsyncDisposable
     public static async Task<AzuriteServer> StartAsync()
     {
         var server = new AzuriteServer();
-        await server.StartProcessAsync();
-        return server;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await server.StartProcessAsync();
+                return server;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                // A free port can be taken by another process before Azurite binds it: try fresh ones.
+                server.Kill();
+                server.BlobPort = FreePort.Next();
+                server.QueuePort = FreePort.Next();
+                server.TablePort = FreePort.Next();
+            }
+        }
     }
 
     /// <summary>Stops Azurite (SIGTERM, so it saves its data) and starts it again on the same ports.</summary>
@@ -96,9 +110,10 @@ public sealed class AzuriteServer : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        var process = _process;
         foreach (var port in new[] { BlobPort, QueuePort, TablePort })
         {
-            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(60), () => "Azurite said: " + Output);
+            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(30), () => "Azurite said: " + Output, () => process.HasExited);
         }
     }
 

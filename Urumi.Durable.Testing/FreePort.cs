@@ -12,7 +12,7 @@ public static class FreePort
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task WaitUntilListeningAsync(int port, TimeSpan timeout, Func<string> diagnostics)
+    public static async Task WaitUntilListeningAsync(int port, TimeSpan timeout, Func<string> diagnostics, Func<bool>? gaveUp = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -23,13 +23,13 @@ public static class FreePort
                 await client.ConnectAsync(IPAddress.Loopback, port);
                 return;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
+            catch (SocketException) when (DateTime.UtcNow < deadline && gaveUp?.Invoke() != true)
             {
                 await Task.Delay(50);
             }
             catch (SocketException e)
             {
-                throw new TimeoutException($"Nothing listened on 127.0.0.1:{port} within {timeout}. {diagnostics()}", e);
+                throw new TimeoutException($"Nothing listened on 127.0.0.1:{port} within {timeout}{(gaveUp?.Invoke() == true ? " (the process exited)" : "")}. {diagnostics()}", e);
             }
         }
     }
