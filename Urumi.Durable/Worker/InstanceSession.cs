@@ -553,7 +553,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     }
 
     private Task WriteRowAsync(InstanceState state, DateTime now, CancellationToken ct) =>
-        Storage.UpdateInstanceAsync(state.ToRecord(now) with { InstanceId = InstanceId }, ct);
+        Storage.UpdateInstanceAsync(state.ToRecord(InstanceId, now), ct);
 
     private async Task DeleteAsync(List<ReceivedMessage> consumed, CancellationToken ct) =>
         await Task.WhenAll(consumed.Where(m => m.Receipt is not null).Select(m => Storage.DeleteMessageAsync(m, ct)));

@@ -125,9 +125,9 @@ internal sealed class InstanceState
         }
     }
 
-    public InstanceRecord ToRecord(DateTime now) => new()
+    public InstanceRecord ToRecord(string instanceId, DateTime now) => new()
     {
-        InstanceId = "",
+        InstanceId = instanceId,
         Name = Name ?? "",
         RuntimeStatus = Status,
         ExecutionId = ExecutionId,
