@@ -1,0 +1,140 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Urumi.KubeSim.Api;
+using Urumi.KubeSim.Controllers;
+using Urumi.KubeSim.Faults;
+
+namespace Urumi.KubeSim;
+
+/// <summary>
+/// A simulated Kubernetes API server on 127.0.0.1 over plain HTTP, with simulated controllers. Start it in-process
+/// with <see cref="StartAsync"/>; point clients at <see cref="Url"/> or the kubeconfig from <see cref="Kubeconfig"/>.
+/// </summary>
+public sealed class KubeSimServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ControllerManager _controllers;
+
+    private KubeSimServer(WebApplication app, Cluster cluster, ControllerManager controllers, string url)
+    {
+        _app = app;
+        Cluster = cluster;
+        _controllers = controllers;
+        Url = url;
+    }
+
+    public string Url { get; }
+    public Cluster Cluster { get; }
+    public FaultInjector Faults => Cluster.Faults;
+    public OperationLog Operations => Cluster.Operations;
+
+    /// <summary>A kubeconfig whose current context points at this server (with the bearer token when one is set).</summary>
+    public string Kubeconfig => KubeconfigFile.Render(Url, Cluster.Options.Token);
+
+    public void WriteKubeconfig(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        File.WriteAllText(path, Kubeconfig);
+    }
+
+    public static async Task<KubeSimServer> StartAsync(KubeSimOptions? options = null, CancellationToken cancellation = default)
+    {
+        options ??= new KubeSimOptions();
+        options.Validate();
+        var cluster = new Cluster(options);
+        cluster.Bootstrap();
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.AllowSynchronousIO = false;
+        });
+        var app = builder.Build();
+        ApiHandler? api = null;
+        ControllerManager? controllersRef = null;
+        var admin = new AdminApi(cluster);
+        app.Run(async context =>
+        {
+            var path = context.Request.Path.Value ?? "/";
+            if (options.Token is { } token && path is not ("/livez" or "/readyz" or "/healthz")
+                && context.Request.Headers.Authorization.ToString() != $"Bearer {token}")
+            {
+                await ApiHandler.WriteStatusAsync(context, StatusException.Unauthorized());
+                return;
+            }
+
+            if (path == "/_kubesim/controllers")
+            {
+                await context.Response.WriteAsync($"current: {controllersRef?.Current}\nerrors: {controllersRef?.Faults.Count}\nlast event: {controllersRef?.LastEvent} of {cluster.Store.ResourceVersion}\nphase: {controllersRef?.Phase}\nqueue: {controllersRef?.QueueState}\n");
+                return;
+            }
+
+            if (path.StartsWith("/_kubesim/", StringComparison.Ordinal))
+            {
+                await admin.HandleAsync(context);
+                return;
+            }
+
+            var delay = cluster.Faults.LatencyFor(context.Request.Method, path);
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+
+            if (cluster.Faults.NextRequestFault(context.Request.Method, path) is { } fault)
+            {
+                cluster.Operations.Record("fault", path, null, null, fault.DropConnection ? 0 : fault.StatusCode, context.Request.Headers.UserAgent.ToString(), context.Request.Method);
+                if (fault.DropConnection)
+                {
+                    context.Abort();
+                    return;
+                }
+
+                await ApiHandler.WriteStatusAsync(context, fault.StatusCode switch
+                {
+                    429 => new StatusException(429, "TooManyRequests", "the server has received too many requests and has asked us to try again later (injected by KubeSim)"),
+                    503 => new StatusException(503, "ServiceUnavailable", "the server is currently unable to handle the request (injected by KubeSim)"),
+                    var code => new StatusException(code, "InternalError", "Internal error occurred: injected by KubeSim"),
+                });
+                return;
+            }
+
+            await api!.HandleAsync(context);
+        });
+
+        await app.StartAsync(cancellation);
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address).Port;
+        var url = $"http://127.0.0.1:{port}";
+        api = new ApiHandler(cluster, $"127.0.0.1:{port}");
+        var controllers = new ControllerManager(cluster);
+        controllers.Start();
+        controllersRef = controllers;
+        return new KubeSimServer(app, cluster, controllers, url);
+    }
+
+    /// <summary>Completes when the host is asked to stop (Ctrl+C or SIGTERM).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellation = default) => _app.WaitForShutdownAsync(cancellation);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _controllers.DisposeAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await _app.StopAsync(timeout.Token);
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,50 @@
+namespace Urumi.KubeSim;
+
+/// <summary>One request or controller action that changed (or tried to change) the cluster.</summary>
+/// <param name="Actor">The client's User-Agent ("helm/v3.17.3 ...", "kubectl/v1.31.9 ...") or "controller:&lt;name&gt;".</param>
+/// <param name="Detail">For Helm release Secrets, the release status label; for failures, the reason.</param>
+public sealed record Operation(
+    long Sequence,
+    DateTimeOffset At,
+    string Verb,
+    string Resource,
+    string? Namespace,
+    string? Name,
+    int Code,
+    string Actor,
+    string? Detail);
+
+/// <summary>The queryable record of who created, changed and deleted what, and when.</summary>
+public sealed class OperationLog(TimeProvider time, int capacity = 200_000)
+{
+    private readonly Queue<Operation> _operations = new();
+    private long _sequence;
+
+    public void Record(string verb, string resource, string? ns, string? name, int code, string actor, string? detail = null)
+    {
+        lock (_operations)
+        {
+            _operations.Enqueue(new Operation(++_sequence, time.GetUtcNow(), verb, resource, ns, name, code, actor, detail));
+            if (_operations.Count > capacity)
+            {
+                _operations.Dequeue();
+            }
+        }
+    }
+
+    public IReadOnlyList<Operation> Query(Func<Operation, bool>? filter = null)
+    {
+        lock (_operations)
+        {
+            return filter is null ? [.. _operations] : [.. _operations.Where(filter)];
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_operations)
+        {
+            _operations.Clear();
+        }
+    }
+}
