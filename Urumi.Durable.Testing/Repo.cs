@@ -13,6 +13,13 @@ public static class Repo
         ? path
         : Path.Combine(Root, ".tools", "node_modules", ".bin", "azurite");
 
+    /// <summary>A binary eng/install-tools.sh installs in .tools/bin: helm3, helm4, kubectl1.31, kubectl1.33.</summary>
+    public static string Tool(string name)
+    {
+        var path = Path.Combine(Root, ".tools", "bin", name);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: run eng/install-tools.sh", path);
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

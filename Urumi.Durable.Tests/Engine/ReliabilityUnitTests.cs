@@ -1,3 +1,4 @@
+using Urumi.Durable.Testing;
 using Urumi.Durable.Client;
 using Urumi.Durable.History;
 using Urumi.Durable.Storage;

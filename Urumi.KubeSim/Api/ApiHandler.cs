@@ -10,7 +10,9 @@ namespace Urumi.KubeSim.Api;
 /// <summary>Serves the Kubernetes REST surface: discovery, OpenAPI, and the verbs on every resource of the catalog.</summary>
 public sealed class ApiHandler(Cluster cluster, string serverAddress)
 {
-    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    // The API server escapes only what JSON requires ("\"" rather than "\u0022"), and so do we.
+    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions Writer = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private const int MaxBodyBytes = 3 * 1024 * 1024;
 
     public async Task HandleAsync(HttpContext context)
@@ -29,6 +31,12 @@ public sealed class ApiHandler(Cluster cluster, string serverAddress)
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+        }
+        catch (Exception e)
+        {
+            // A bug in KubeSim: answer as the API server answers its own panics, and say so on stderr.
+            Console.Error.WriteLine($"kubesim: {context.Request.Method} {context.Request.Path}{context.Request.QueryString} failed: {e}");
+            await WriteStatusAsync(context, new StatusException(500, "InternalError", $"Internal error occurred: {e.Message}"));
         }
     }
 
@@ -304,7 +312,7 @@ public sealed class ApiHandler(Cluster cluster, string serverAddress)
 
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, Writer);
         writer.WriteStartObject();
         writer.WriteString("kind", type.ListKind);
         writer.WriteString("apiVersion", type.GroupVersion);
@@ -363,7 +371,7 @@ public sealed class ApiHandler(Cluster cluster, string serverAddress)
             }
         }
 
-        using var _ = watcher;
+        using var subscription = watcher;
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeoutSource.CancelAfter(timeout);
         var response = context.Response;
@@ -405,7 +413,7 @@ public sealed class ApiHandler(Cluster cluster, string serverAddress)
                 }
 
                 await WriteEventAsync(response, eventType, e.Object, timeoutSource.Token);
-                if (watcher.Events.Count == 0)
+                if (!watcher.Events.TryPeek(out _))
                 {
                     await response.Body.FlushAsync(timeoutSource.Token);
                 }
@@ -419,7 +427,7 @@ public sealed class ApiHandler(Cluster cluster, string serverAddress)
     private static async Task WriteEventAsync(HttpResponse response, string type, JsonObject obj, CancellationToken cancellation)
     {
         using var buffer = new MemoryStream();
-        await using (var writer = new Utf8JsonWriter(buffer))
+        await using (var writer = new Utf8JsonWriter(buffer, Writer))
         {
             writer.WriteStartObject();
             writer.WriteString("type", type);
@@ -486,7 +494,7 @@ public sealed class ApiHandler(Cluster cluster, string serverAddress)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, Writer);
         obj.WriteTo(writer);
         await writer.FlushAsync(context.RequestAborted);
     }

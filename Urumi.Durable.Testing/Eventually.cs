@@ -1,7 +1,7 @@
-namespace Urumi.Durable.Tests.Support;
+namespace Urumi.Durable.Testing;
 
 /// <summary>Polls a condition until it holds or a deadline passes (never a fixed sleep).</summary>
-internal static class Eventually
+public static class Eventually
 {
     public static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
     {
