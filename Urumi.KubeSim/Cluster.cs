@@ -376,34 +376,27 @@ public sealed class Cluster
                 meta.Remove("namespace");
             }
 
+            // Mutating admission sees the object before its name is generated, so its errors name the generateName
+            // prefix, as the real server's do.
             var name = (string?)meta["name"];
-            if (string.IsNullOrEmpty(name))
+            var prefix = (string?)meta["generateName"];
+            if (string.IsNullOrEmpty(name) && string.IsNullOrEmpty(prefix))
             {
-                var prefix = (string?)meta["generateName"];
-                if (string.IsNullOrEmpty(prefix))
-                {
-                    throw StatusException.Invalid(type, "", [new FieldError("metadata.name", "FieldValueRequired", "Required value: name or generateName is required")]);
-                }
-
-                do
-                {
-                    name = prefix + new string(Enumerable.Range(0, 5).Select(_ => SuffixAlphabet[_random.Next(SuffixAlphabet.Length)]).ToArray());
-                }
-                while (Store.Get(type, ns, name) is not null);
-                meta["name"] = name;
+                throw StatusException.Invalid(type, "", [new FieldError("metadata.name", "FieldValueRequired", "Required value: name or generateName is required")]);
             }
 
+            var admissionName = string.IsNullOrEmpty(name) ? prefix! : name;
             if (type.Namespaced)
             {
                 var namespaceObject = Store.Get(ResourceCatalog.Namespaces, null, ns!) ?? throw StatusException.NotFound(ResourceCatalog.Namespaces, ns!);
                 if (namespaceObject["metadata"]?["deletionTimestamp"] is not null)
                 {
                     var message = $"unable to create new content in namespace {ns} because it is being terminated";
-                    throw StatusException.Forbidden(type, name, message, [new JsonObject { ["reason"] = "NamespaceTerminating", ["message"] = message, ["field"] = "metadata.namespace" }]);
+                    throw StatusException.Forbidden(type, admissionName, message, [new JsonObject { ["reason"] = "NamespaceTerminating", ["message"] = message, ["field"] = "metadata.namespace" }]);
                 }
             }
 
-            if (Store.Get(type, type.Namespaced ? ns : null, name) is not null)
+            if (!string.IsNullOrEmpty(name) && Store.Get(type, type.Namespaced ? ns : null, name) is not null)
             {
                 throw StatusException.AlreadyExists(type, name);
             }
@@ -416,19 +409,35 @@ public sealed class Cluster
             Defaults.Apply(type, obj);
             FoldStringData(type, obj);
             ResetStatus(type, obj);
-            Validation.Validate(type, obj);
             if (type == ResourceCatalog.Pods)
             {
                 var account = (string?)obj["spec"]?["serviceAccountName"] ?? "default";
                 if (Store.Get(ResourceCatalog.ServiceAccounts, ns, account) is null)
                 {
-                    throw StatusException.Forbidden(type, name, $"error looking up service account {ns}/{account}: serviceaccount \"{account}\" not found");
+                    throw StatusException.Forbidden(type, admissionName, $"error looking up service account {ns}/{account}: serviceaccount \"{account}\" not found");
                 }
             }
 
             if (type.Namespaced)
             {
                 Admission.ApplyLimitRanges(type, ns!, obj);
+            }
+
+            // Then, as in the real server's store: the name is generated, the object validated, and validating
+            // admission (quota) sees the final name.
+            if (string.IsNullOrEmpty(name))
+            {
+                do
+                {
+                    name = prefix + new string(Enumerable.Range(0, 5).Select(_ => SuffixAlphabet[_random.Next(SuffixAlphabet.Length)]).ToArray());
+                }
+                while (Store.Get(type, type.Namespaced ? ns : null, name) is not null);
+                meta["name"] = name;
+            }
+
+            Validation.Validate(type, obj);
+            if (type.Namespaced)
+            {
                 Admission.CheckQuota(type, ns!, obj);
             }
 

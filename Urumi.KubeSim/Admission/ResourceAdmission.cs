@@ -26,7 +26,7 @@ public sealed class ResourceAdmission(ObjectStore store)
             return;
         }
 
-        var name = (string?)obj["metadata"]?["name"] ?? "";
+        var name = (string?)obj["metadata"]?["name"] is { Length: > 0 } n ? n : (string?)obj["metadata"]?["generateName"] ?? "";
         var problems = new List<string>();
         var items = ranges.SelectMany(r => (r["spec"]?["limits"] as JsonArray ?? []).OfType<JsonObject>()).ToList();
         if (type == ResourceCatalog.PersistentVolumeClaims)
@@ -133,7 +133,7 @@ public sealed class ResourceAdmission(ObjectStore store)
             return;
         }
 
-        var name = (string?)obj["metadata"]?["name"] ?? "";
+        var name = (string?)obj["metadata"]?["name"] is { Length: > 0 } n ? n : (string?)obj["metadata"]?["generateName"] ?? "";
         var delta = Usage(type, obj);
         foreach (var quota in quotas)
         {

@@ -40,6 +40,17 @@ internal abstract class Controller(Cluster cluster, WorkQueue queue)
         }
     }
 
+    /// <summary>
+    /// Whether an event on a controller's own kind asks for work: a new object, a spec change (generation), a
+    /// deletion starting, or a label change. Its own status writes do not, so a failing controller cannot spin.
+    /// </summary>
+    protected static bool WantsReconcile(WatchEvent e) =>
+        e.EventType != "DELETED"
+        && (e.Previous is null
+            || JsonNumbers.Long(e.Previous["metadata"]?["generation"]) != JsonNumbers.Long(e.Object["metadata"]?["generation"])
+            || (e.Previous["metadata"]?["deletionTimestamp"] is null) != (e.Object["metadata"]?["deletionTimestamp"] is null)
+            || !JsonNode.DeepEquals(e.Previous["metadata"]?["labels"], e.Object["metadata"]?["labels"]));
+
     protected static string? Namespace(JsonObject obj) => (string?)obj["metadata"]?["namespace"];
 
     protected static string NameOf(JsonObject obj) => (string)obj["metadata"]!["name"]!;
@@ -138,11 +149,14 @@ internal abstract class Controller(Cluster cluster, WorkQueue queue)
         }
     }
 
-    /// <summary>Records a core/v1 Event about an object, folding repeats into a count as the event recorder does.</summary>
+    /// <summary>
+    /// Records a core/v1 Event about an object, folding repeats into a count as the event recorder does; similar
+    /// events (same object and reason, other message) are combined as the event correlator combines them.
+    /// </summary>
     protected void RecordEvent(ResourceType type, JsonObject about, string eventType, string reason, string message)
     {
         var ns = Namespace(about) ?? "default";
-        var name = $"{NameOf(about)}.{Hash(JsonValue.Create(Uid(about) + reason + message), 16)}";
+        var name = $"{NameOf(about)}.{Hash(JsonValue.Create(Uid(about) + reason), 16)}";
         try
         {
             var now = Cluster.Now();
@@ -152,6 +166,10 @@ internal abstract class Controller(Cluster cluster, WorkQueue queue)
                 {
                     e["count"] = Int(e["count"], 1) + 1;
                     e["lastTimestamp"] = now;
+                    if ((string?)e["message"] != message)
+                    {
+                        e["message"] = "(combined from similar events): " + message;
+                    }
                 }, Actor);
                 return;
             }

@@ -11,7 +11,7 @@ internal sealed class DaemonSetController(Cluster cluster, WorkQueue queue) : Co
 
     public override void OnEvent(WatchEvent e)
     {
-        if (e.Type == ResourceCatalog.DaemonSets && e.EventType != "DELETED")
+        if (e.Type == ResourceCatalog.DaemonSets && WantsReconcile(e))
         {
             Enqueue(e.Type, e.Object);
         }

@@ -12,7 +12,7 @@ internal sealed class DeploymentController(Cluster cluster, WorkQueue queue) : C
 
     public override void OnEvent(WatchEvent e)
     {
-        if (e.Type == ResourceCatalog.Deployments && e.EventType != "DELETED")
+        if (e.Type == ResourceCatalog.Deployments && WantsReconcile(e))
         {
             Enqueue(e.Type, e.Object);
         }

@@ -15,7 +15,7 @@ internal sealed class JobController(Cluster cluster, WorkQueue queue) : Controll
 
     public override void OnEvent(WatchEvent e)
     {
-        if (e.Type == ResourceCatalog.Jobs && e.EventType != "DELETED")
+        if (e.Type == ResourceCatalog.Jobs && WantsReconcile(e))
         {
             Enqueue(e.Type, e.Object);
         }

@@ -11,7 +11,7 @@ internal sealed class ReplicaSetController(Cluster cluster, WorkQueue queue) : C
 
     public override void OnEvent(WatchEvent e)
     {
-        if (e.Type == ResourceCatalog.ReplicaSets && e.EventType != "DELETED")
+        if (e.Type == ResourceCatalog.ReplicaSets && WantsReconcile(e))
         {
             Enqueue(e.Type, e.Object);
         }

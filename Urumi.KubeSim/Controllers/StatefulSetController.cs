@@ -15,7 +15,7 @@ internal sealed class StatefulSetController(Cluster cluster, WorkQueue queue) : 
 
     public override void OnEvent(WatchEvent e)
     {
-        if (e.Type == ResourceCatalog.StatefulSets && e.EventType != "DELETED")
+        if (e.Type == ResourceCatalog.StatefulSets && WantsReconcile(e))
         {
             Enqueue(e.Type, e.Object);
         }
