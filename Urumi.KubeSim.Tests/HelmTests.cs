@@ -128,8 +128,12 @@ public sealed class HelmTests
             {
                 Hard = new Dictionary<string, ResourceQuantity>
                 {
-                    ["pods"] = new(pods), ["requests.cpu"] = new(cpu), ["requests.memory"] = new("2Gi"), ["limits.cpu"] = new("4"),
-                    ["limits.memory"] = new("4Gi"), ["persistentvolumeclaims"] = new("2"),
+                    ["pods"] = new(pods),
+                    ["requests.cpu"] = new(cpu),
+                    ["requests.memory"] = new("2Gi"),
+                    ["limits.cpu"] = new("4"),
+                    ["limits.memory"] = new("4Gi"),
+                    ["persistentvolumeclaims"] = new("2"),
                 },
             },
         }, ns);

@@ -20,7 +20,8 @@ public static class Tables
                     var statuses = o["status"]?["containerStatuses"] as JsonArray ?? [];
                     var total = (o["spec"]?["containers"] as JsonArray)?.Count ?? 0;
                     return $"{statuses.Count(s => (bool?)s?["ready"] == true)}/{total}";
-                }));
+                }
+                ));
                 columns.Add(("Status", "string", o => (string?)o["status"]?["containerStatuses"]?[0]?["state"]?["waiting"]?["reason"] ?? (string?)o["status"]?["phase"]));
                 break;
             case "deployments" or "statefulsets" or "replicasets":
