@@ -137,21 +137,6 @@ public sealed class HelmTests
                 },
             },
         }, ns);
-        await k.CoreV1.CreateNamespacedLimitRangeAsync(new V1LimitRange
-        {
-            Metadata = new V1ObjectMeta { Name = "defaults" },
-            Spec = new V1LimitRangeSpec
-            {
-                Limits =
-                [
-                    new V1LimitRangeItem
-                    {
-                        Type = "Container",
-                        DefaultProperty = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("128Mi") },
-                        DefaultRequest = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("50m"), ["memory"] = new("64Mi") },
-                    },
-                ],
-            },
-        }, ns);
+        await k.CoreV1.CreateNamespacedLimitRangeAsync(Objects.ContainerDefaults("100m", "128Mi", "50m", "64Mi"), ns);
     }
 }

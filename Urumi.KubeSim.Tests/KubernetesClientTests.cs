@@ -294,23 +294,7 @@ public sealed class KubernetesClientTests
         await using var sim = await Sim.StartAsync();
         var k = sim.Client;
         await k.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "small" } });
-        await k.CoreV1.CreateNamespacedLimitRangeAsync(new V1LimitRange
-        {
-            Metadata = new V1ObjectMeta { Name = "defaults" },
-            Spec = new V1LimitRangeSpec
-            {
-                Limits =
-                [
-                    new V1LimitRangeItem
-                    {
-                        Type = "Container",
-                        DefaultProperty = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("200m"), ["memory"] = new("256Mi") },
-                        DefaultRequest = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("128Mi") },
-                        Max = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1") },
-                    },
-                ],
-            },
-        }, "small");
+        await k.CoreV1.CreateNamespacedLimitRangeAsync(Objects.ContainerDefaults("200m", "256Mi", "100m", "128Mi", maxCpu: "1"), "small");
         await k.CoreV1.CreateNamespacedResourceQuotaAsync(new V1ResourceQuota
         {
             Metadata = new V1ObjectMeta { Name = "compute" },

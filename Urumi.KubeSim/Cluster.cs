@@ -762,8 +762,6 @@ public sealed class Cluster
         }
     }
 
-    internal IEnumerable<string> OwnerUidsOf(JsonObject obj) => OwnerUids(obj);
-
     internal static IEnumerable<string> OwnerUids(JsonObject obj) =>
         (obj["metadata"]?["ownerReferences"] as JsonArray ?? []).Select(r => (string?)r?["uid"]).OfType<string>();
 

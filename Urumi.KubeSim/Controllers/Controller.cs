@@ -76,6 +76,42 @@ internal abstract class Controller(Cluster cluster, WorkQueue queue)
 
     protected static long Int(JsonNode? node, long fallback = 0) => JsonNumbers.Long(node, fallback);
 
+    /// <summary>Sets a status count, leaving it out when zero, as the real controllers' omitempty fields are.</summary>
+    protected static void SetCount(JsonObject status, string field, long value)
+    {
+        if (value == 0)
+        {
+            status.Remove(field);
+        }
+        else
+        {
+            status[field] = value;
+        }
+    }
+
+    /// <summary>
+    /// The events a pod-creating controller of <paramref name="kind"/> reacts to: its own objects, the pods it owns,
+    /// and a quota or limit range changing in a namespace, after which all its objects there retry rejected pods.
+    /// </summary>
+    protected void EnqueueForPodOwner(WatchEvent e, ResourceType kind)
+    {
+        if (e.Type == kind && WantsReconcile(e))
+        {
+            Enqueue(e.Type, e.Object);
+        }
+        else if (e.Type == ResourceCatalog.Pods)
+        {
+            EnqueueOwner(kind, e.Object);
+        }
+        else if (e.Type == ResourceCatalog.ResourceQuotas || e.Type == ResourceCatalog.LimitRanges)
+        {
+            foreach (var owner in Cluster.Store.List(kind, Namespace(e.Object)))
+            {
+                Enqueue(kind, owner);
+            }
+        }
+    }
+
     protected static bool IsPodReady(JsonObject pod) =>
         (pod["status"]?["conditions"] as JsonArray ?? []).Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True");
 

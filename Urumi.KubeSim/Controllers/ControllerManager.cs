@@ -64,12 +64,7 @@ public sealed class ControllerManager : IAsyncDisposable
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
-                        lock (Faults)
-                        {
-                            Faults.Add(ex);
-                        }
-
-                        Console.Error.WriteLine($"kubesim: {controller.Name} failed on an event: {ex}");
+                        Report($"{controller.Name} failed on an event", ex);
                     }
                 }
             }
@@ -104,12 +99,7 @@ public sealed class ControllerManager : IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    lock (Faults)
-                    {
-                        Faults.Add(ex);
-                    }
-
-                    Console.Error.WriteLine($"kubesim: {key.Controller} failed on {key.Type.QualifiedResource} {key.Namespace}/{key.Name}: {ex}");
+                    Report($"{key.Controller} failed on {key.Type.QualifiedResource} {key.Namespace}/{key.Name}", ex);
                     _queue.Add(key, _cluster.Options.RetryInterval);
                 }
             }
@@ -122,6 +112,16 @@ public sealed class ControllerManager : IAsyncDisposable
         {
             Phase = "crashed " + e;
         }
+    }
+
+    private void Report(string what, Exception error)
+    {
+        lock (Faults)
+        {
+            Faults.Add(error);
+        }
+
+        Console.Error.WriteLine($"kubesim: {what}: {error}");
     }
 
     public async ValueTask DisposeAsync()

@@ -144,11 +144,11 @@ internal sealed class DeploymentController(Cluster cluster, WorkQueue queue) : C
         {
             var status = d["status"] as JsonObject ?? (JsonObject)(d["status"] = new JsonObject());
             status["observedGeneration"] = Int(d["metadata"]?["generation"], 1);
-            SetOrRemove(status, "replicas", total);
-            SetOrRemove(status, "updatedReplicas", updated);
-            SetOrRemove(status, "readyReplicas", ready);
-            SetOrRemove(status, "availableReplicas", available);
-            SetOrRemove(status, "unavailableReplicas", Math.Max(0, Math.Max(replicas, total) - available));
+            SetCount(status, "replicas", total);
+            SetCount(status, "updatedReplicas", updated);
+            SetCount(status, "readyReplicas", ready);
+            SetCount(status, "availableReplicas", available);
+            SetCount(status, "unavailableReplicas", Math.Max(0, Math.Max(replicas, total) - available));
             SetCondition(status, "Available", available >= replicas - maxUnavailable ? "True" : "False",
                 available >= replicas - maxUnavailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
                 available >= replicas - maxUnavailable ? "Deployment has minimum availability." : "Deployment does not have minimum availability.", withUpdateTime: true);
@@ -189,18 +189,6 @@ internal sealed class DeploymentController(Cluster cluster, WorkQueue queue) : C
         if (!complete)
         {
             Enqueue(ResourceCatalog.Deployments, ns, name, TimeSpan.FromSeconds(Math.Min(deadline + 1, 5)));
-        }
-    }
-
-    private static void SetOrRemove(JsonObject status, string field, long value)
-    {
-        if (value == 0)
-        {
-            status.Remove(field);
-        }
-        else
-        {
-            status[field] = value;
         }
     }
 

@@ -13,24 +13,7 @@ internal sealed class JobController(Cluster cluster, WorkQueue queue) : Controll
 {
     public override string Name => "job-controller";
 
-    public override void OnEvent(WatchEvent e)
-    {
-        if (e.Type == ResourceCatalog.Jobs && WantsReconcile(e))
-        {
-            Enqueue(e.Type, e.Object);
-        }
-        else if (e.Type == ResourceCatalog.Pods)
-        {
-            EnqueueOwner(ResourceCatalog.Jobs, e.Object);
-        }
-        else if (e.Type == ResourceCatalog.ResourceQuotas || e.Type == ResourceCatalog.LimitRanges)
-        {
-            foreach (var job in Cluster.Store.List(ResourceCatalog.Jobs, Namespace(e.Object)))
-            {
-                Enqueue(ResourceCatalog.Jobs, job);
-            }
-        }
-    }
+    public override void OnEvent(WatchEvent e) => EnqueueForPodOwner(e, ResourceCatalog.Jobs);
 
     public override void Reconcile(WorkKey key)
     {
@@ -138,17 +121,5 @@ internal sealed class JobController(Cluster cluster, WorkQueue queue) : Controll
             .FirstOrDefault(c => (string?)c["type"] is "Complete" or "Failed" && (string?)c["status"] == "True");
         return finished is null ? null
             : DateTimeOffset.TryParse((string?)finished["lastTransitionTime"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : DateTimeOffset.MinValue;
-    }
-
-    private static void SetCount(JsonObject status, string field, long value)
-    {
-        if (value == 0)
-        {
-            status.Remove(field);
-        }
-        else
-        {
-            status[field] = value;
-        }
     }
 }

@@ -141,7 +141,7 @@ internal sealed class GarbageCollector(Cluster cluster, WorkQueue queue) : Contr
             Enqueue(e.Type, Namespace(e.Object), "uid:" + uid + ":" + NameOf(e.Object));
         }
 
-        foreach (var owner in Cluster.OwnerUidsOf(e.Object))
+        foreach (var owner in Cluster.OwnerUids(e.Object))
         {
             if (e.EventType == "DELETED")
             {
@@ -180,10 +180,7 @@ internal sealed class GarbageCollector(Cluster cluster, WorkQueue queue) : Contr
         var parts = key.Name.Split(':', 3);
         var uid = parts[1];
         var ownerName = parts[2];
-        var dependents = ResourceCatalog.All
-            .SelectMany(t => Cluster.Store.List(t, t.Namespaced && key.Type.Namespaced ? key.Namespace : null, o => Cluster.OwnerUidsOf(o).Contains(uid)).Select(o => (Type: t, Object: o)))
-            .ToList();
-        foreach (var (type, dependent) in dependents.Where(d => !IsDeleting(d.Object)))
+        foreach (var (type, dependent) in Dependents(key, uid).Where(d => !IsDeleting(d.Object)))
         {
             try
             {
@@ -200,8 +197,7 @@ internal sealed class GarbageCollector(Cluster cluster, WorkQueue queue) : Contr
             return;
         }
 
-        var left = ResourceCatalog.All.Sum(t => Cluster.Store.List(t, t.Namespaced && key.Type.Namespaced ? key.Namespace : null, o => Cluster.OwnerUidsOf(o).Contains(uid)).Count);
-        if (left == 0)
+        if (Dependents(key, uid).Count == 0)
         {
             Cluster.Mutate(key.Type, key.Namespace, ownerName, o => RemoveFinalizer(o, "foregroundDeletion"), Actor);
         }
@@ -210,6 +206,11 @@ internal sealed class GarbageCollector(Cluster cluster, WorkQueue queue) : Contr
             Enqueue(key.Type, key.Namespace, key.Name, Options.RetryInterval);
         }
     }
+
+    /// <summary>Objects whose ownerReferences name <paramref name="uid"/> (in the owner's namespace when it has one).</summary>
+    private List<(ResourceType Type, JsonObject Object)> Dependents(WorkKey owner, string uid) => ResourceCatalog.All
+        .SelectMany(t => Cluster.Store.List(t, t.Namespaced && owner.Type.Namespaced ? owner.Namespace : null, o => Cluster.OwnerUids(o).Contains(uid)).Select(o => (t, o)))
+        .ToList();
 
     private void ReleaseClaim(WorkKey key)
     {

@@ -9,25 +9,7 @@ internal sealed class ReplicaSetController(Cluster cluster, WorkQueue queue) : C
 {
     public override string Name => "replicaset-controller";
 
-    public override void OnEvent(WatchEvent e)
-    {
-        if (e.Type == ResourceCatalog.ReplicaSets && WantsReconcile(e))
-        {
-            Enqueue(e.Type, e.Object);
-        }
-        else if (e.Type == ResourceCatalog.Pods)
-        {
-            EnqueueOwner(ResourceCatalog.ReplicaSets, e.Object);
-        }
-        else if (e.Type == ResourceCatalog.ResourceQuotas || e.Type == ResourceCatalog.LimitRanges)
-        {
-            // Quota freed or raised: let failing ReplicaSets in the namespace try again now.
-            foreach (var rs in Cluster.Store.List(ResourceCatalog.ReplicaSets, Namespace(e.Object)))
-            {
-                Enqueue(ResourceCatalog.ReplicaSets, rs);
-            }
-        }
-    }
+    public override void OnEvent(WatchEvent e) => EnqueueForPodOwner(e, ResourceCatalog.ReplicaSets);
 
     public override void Reconcile(WorkKey key)
     {
@@ -64,9 +46,9 @@ internal sealed class ReplicaSetController(Cluster cluster, WorkQueue queue) : C
         {
             var status = r["status"] as JsonObject ?? (JsonObject)(r["status"] = new JsonObject());
             status["replicas"] = pods.Count;
-            status["fullyLabeledReplicas"] = pods.Count;
-            status["readyReplicas"] = ready;
-            status["availableReplicas"] = ready;
+            SetCount(status, "fullyLabeledReplicas", pods.Count);
+            SetCount(status, "readyReplicas", ready);
+            SetCount(status, "availableReplicas", ready);
             status["observedGeneration"] = Int(r["metadata"]?["generation"], 1);
             if (failure is not null)
             {
@@ -78,14 +60,6 @@ internal sealed class ReplicaSetController(Cluster cluster, WorkQueue queue) : C
                 if (status["conditions"] is JsonArray { Count: 0 })
                 {
                     status.Remove("conditions");
-                }
-            }
-
-            foreach (var zero in new[] { "readyReplicas", "availableReplicas", "fullyLabeledReplicas" })
-            {
-                if (Int(status[zero]) == 0)
-                {
-                    status.Remove(zero);
                 }
             }
         }, Actor);

@@ -13,24 +13,7 @@ internal sealed class StatefulSetController(Cluster cluster, WorkQueue queue) : 
 {
     public override string Name => "statefulset-controller";
 
-    public override void OnEvent(WatchEvent e)
-    {
-        if (e.Type == ResourceCatalog.StatefulSets && WantsReconcile(e))
-        {
-            Enqueue(e.Type, e.Object);
-        }
-        else if (e.Type == ResourceCatalog.Pods)
-        {
-            EnqueueOwner(ResourceCatalog.StatefulSets, e.Object);
-        }
-        else if (e.Type == ResourceCatalog.ResourceQuotas || e.Type == ResourceCatalog.LimitRanges)
-        {
-            foreach (var sts in Cluster.Store.List(ResourceCatalog.StatefulSets, Namespace(e.Object)))
-            {
-                Enqueue(ResourceCatalog.StatefulSets, sts);
-            }
-        }
-    }
+    public override void OnEvent(WatchEvent e) => EnqueueForPodOwner(e, ResourceCatalog.StatefulSets);
 
     public override void Reconcile(WorkKey key)
     {
@@ -97,22 +80,15 @@ internal sealed class StatefulSetController(Cluster cluster, WorkQueue queue) : 
             var previousCurrent = (string?)status["currentRevision"];
             status["observedGeneration"] = Int(s["metadata"]?["generation"], 1);
             status["replicas"] = pods.Count;
-            status["readyReplicas"] = ready;
-            status["availableReplicas"] = ready;
-            status["updatedReplicas"] = updated;
+            SetCount(status, "readyReplicas", ready);
+            SetCount(status, "availableReplicas", ready);
+            SetCount(status, "updatedReplicas", updated);
             status["updateRevision"] = revision;
             var rolledOut = updated == replicas && pods.Count == replicas;
             var currentRevision = rolledOut || previousCurrent is null ? revision : previousCurrent;
             status["currentRevision"] = currentRevision;
-            status["currentReplicas"] = pods.Values.Count(p => (string?)p["metadata"]?["labels"]?["controller-revision-hash"] == currentRevision);
+            SetCount(status, "currentReplicas", pods.Values.Count(p => (string?)p["metadata"]?["labels"]?["controller-revision-hash"] == currentRevision));
             status["collisionCount"] = 0;
-            foreach (var zero in new[] { "readyReplicas", "availableReplicas", "updatedReplicas", "currentReplicas" })
-            {
-                if (Int(status[zero]) == 0)
-                {
-                    status.Remove(zero);
-                }
-            }
         }, Actor);
 
         if (failure is not null)
