@@ -1,6 +1,7 @@
 using System.Text.Json;
 using k8s;
 using k8s.Models;
+using Urumi.KubeSim.Testing;
 using Urumi.KubeSim.Tests.Support;
 
 namespace Urumi.KubeSim.Tests;

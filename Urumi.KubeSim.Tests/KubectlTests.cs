@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Urumi.KubeSim.Testing;
 using Urumi.KubeSim.Tests.Support;
 
 namespace Urumi.KubeSim.Tests;

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Urumi.Durable.Testing;
+using Urumi.KubeSim.Testing;
 using Urumi.KubeSim.Tests.Support;
 
 namespace Urumi.KubeSim.Tests;

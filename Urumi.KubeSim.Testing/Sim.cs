@@ -1,7 +1,7 @@
 using k8s;
 using Urumi.Durable.Testing;
 
-namespace Urumi.KubeSim.Tests.Support;
+namespace Urumi.KubeSim.Testing;
 
 /// <summary>A KubeSim for one test, with a kubeconfig file and a fresh HOME for the real clients.</summary>
 public sealed class Sim : IAsyncDisposable
