@@ -22,18 +22,7 @@ public sealed class InstallTests
         [ChartCatalog.Medusa] = ("store-1-seed", ["postgres-password", "jwt-secret", "cookie-secret", "medusa-admin-password"]),
     };
 
-    public static TheoryData<string, string> Cases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var helm in ChartCatalog.Helms)
-        {
-            foreach (var chart in ChartCatalog.Stores)
-            {
-                data.Add(helm, chart);
-            }
-        }
-        return data;
-    }
+    public static TheoryData<string, string> Cases() => ChartCatalog.Pairs(ChartCatalog.Helms, ChartCatalog.Stores);
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -6,18 +6,7 @@ namespace Urumi.Charts.Tests;
 
 public sealed partial class ValuesTests
 {
-    public static TheoryData<string, string> ChartsAndEnvironments()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var chart in ChartCatalog.All)
-        {
-            foreach (var environment in ChartCatalog.Environments)
-            {
-                data.Add(chart, environment);
-            }
-        }
-        return data;
-    }
+    public static TheoryData<string, string> ChartsAndEnvironments() => ChartCatalog.Pairs(ChartCatalog.All, ChartCatalog.Environments);
 
     [Theory]
     [MemberData(nameof(ChartsAndEnvironments))]

@@ -18,6 +18,20 @@ public static class ChartCatalog
 
     public static string ValuesFile(string chart, string environment) => System.IO.Path.Combine(Path(chart), $"values-{environment}.yaml");
 
+    /// <summary>Every pair of one value from each list, for theories.</summary>
+    public static TheoryData<string, string> Pairs(IEnumerable<string> first, IEnumerable<string> second)
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var a in first)
+        {
+            foreach (var b in second)
+            {
+                data.Add(a, b);
+            }
+        }
+        return data;
+    }
+
     /// <summary>Every (helm, chart, environment) combination, for theories.</summary>
     public static TheoryData<string, string, string> EveryHelmChartAndEnvironment()
     {
