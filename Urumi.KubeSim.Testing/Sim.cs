@@ -28,18 +28,22 @@ public sealed class Sim : IAsyncDisposable
     }
 
     /// <summary>Runs helm3, helm4, kubectl1.31 or kubectl1.33 against this simulator with a fresh HOME each time.</summary>
-    public Task<CommandResult> RunAsync(string tool, params string[] arguments)
+    public Task<CommandResult> RunAsync(string tool, params string[] arguments) =>
+        CommandLine.RunAsync(Repo.Tool(tool), arguments, ToolEnvironment(), workingDirectory: Directory, timeout: TimeSpan.FromMinutes(2));
+
+    /// <summary>What helm and kubectl need to reach this simulator: its kubeconfig and a fresh HOME of their own.</summary>
+    public Dictionary<string, string> ToolEnvironment()
     {
         var home = Path.Combine(Directory, "home-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(home);
-        return CommandLine.RunAsync(Repo.Tool(tool), arguments, new Dictionary<string, string>
+        return new Dictionary<string, string>
         {
             ["HOME"] = home,
             ["KUBECONFIG"] = KubeconfigPath,
             ["HELM_CACHE_HOME"] = Path.Combine(home, ".cache", "helm"),
             ["HELM_CONFIG_HOME"] = Path.Combine(home, ".config", "helm"),
             ["HELM_DATA_HOME"] = Path.Combine(home, ".local", "share", "helm"),
-        }, workingDirectory: Directory, timeout: TimeSpan.FromMinutes(2));
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CliWrap;
+using CliWrap.Buffered;
+
+namespace Urumi.Functions.Helm;
+
+/// <summary>
+/// Runs the helm binary with an argument list (never a shell string). It decides nothing: it reports what
+/// helm said, and the orchestration decides what to do about it.
+/// </summary>
+public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?> environment)
+{
+    public async Task<HelmVersion> VersionAsync(CancellationToken cancellationToken = default) =>
+        HelmVersion.Parse((await RunAsync(["version", "--template", "{{.Version}}"], cancellationToken)).StandardOutput);
+
+    /// <summary>
+    /// `helm upgrade --install --wait`. Cancelling <paramref name="graceful"/> sends helm an interrupt so it can
+    /// mark the release failed; cancelling <paramref name="forceful"/> kills it (and leaves it pending).
+    /// </summary>
+    public async Task<HelmRelease> UpgradeInstallAsync(HelmInstall install, HelmVersion version, CancellationToken forceful = default, CancellationToken graceful = default)
+    {
+        await RunAsync(UpgradeInstallArguments(install, version), forceful, graceful);
+        return await StatusAsync(install.Release, install.Namespace, forceful)
+            ?? throw new InvalidOperationException($"helm installed {install.Release} in {install.Namespace} but has no status for it");
+    }
+
+    /// <summary>The release's latest revision, or null when there is no such release.</summary>
+    public async Task<HelmRelease?> StatusAsync(string release, string ns, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var result = await RunAsync(["status", release, "--namespace", ns, "--output", "json"], cancellationToken);
+            var root = JsonDocument.Parse(result.StandardOutput).RootElement;
+            var info = root.GetProperty("info");
+            return new HelmRelease(
+                root.GetProperty("name").GetString()!,
+                root.GetProperty("namespace").GetString()!,
+                root.GetProperty("version").GetInt32(),
+                HelmRelease.ParseStatus(info.GetProperty("status").GetString()),
+                info.TryGetProperty("description", out var description) ? description.GetString() ?? "" : "");
+        }
+        catch (HelmCommandException e) when (e.ReleaseNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>`helm uninstall --wait`: true if it removed the release, false if there was none.</summary>
+    public async Task<bool> UninstallAsync(string release, string ns, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await RunAsync(["uninstall", release, "--namespace", ns, "--wait", "--timeout", Seconds(timeout)], cancellationToken);
+            return true;
+        }
+        catch (HelmCommandException e) when (e.ReleaseNotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The arguments of `helm upgrade --install`, with the wait flag each major version understands.</summary>
+    public static IReadOnlyList<string> UpgradeInstallArguments(HelmInstall install, HelmVersion version)
+    {
+        var arguments = new List<string> { "upgrade", "--install", install.Release, install.Chart, "--namespace", install.Namespace };
+        foreach (var file in install.ValuesFiles)
+        {
+            arguments.AddRange(["--values", file]);
+        }
+        foreach (var (key, value) in install.Values)
+        {
+            arguments.AddRange(["--set-string", $"{key}={EscapeSetValue(value)}"]);
+        }
+        // Helm 4's bare --wait is its kstatus watcher; Helm 3 has only the one wait.
+        arguments.Add(version.Major >= 4 ? "--wait=watcher" : "--wait");
+        arguments.AddRange(["--timeout", Seconds(install.Timeout), "--history-max", "10"]);
+        return arguments;
+    }
+
+    /// <summary>--set-string splits on commas and reads backslashes: escape both so a value arrives as written.</summary>
+    public static string EscapeSetValue(string value) => value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace(",", @"\,", StringComparison.Ordinal);
+
+    private static string Seconds(TimeSpan timeout) => ((long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s";
+
+    private async Task<BufferedCommandResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken forceful, CancellationToken graceful = default)
+    {
+        var command = Cli.Wrap(helmPath)
+            .WithArguments(arguments)
+            .WithEnvironmentVariables(environment)
+            .WithValidation(CommandResultValidation.None);
+        var result = await command.ExecuteBufferedAsync(Encoding.UTF8, Encoding.UTF8, forceful, graceful);
+        return result.ExitCode == 0
+            ? result
+            : throw new HelmCommandException($"helm {string.Join(' ', arguments)}", result.ExitCode, result.StandardError);
+    }
+}
