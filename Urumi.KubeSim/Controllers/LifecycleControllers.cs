@@ -141,6 +141,12 @@ internal sealed class GarbageCollector(Cluster cluster, WorkQueue queue) : Contr
             Enqueue(e.Type, Namespace(e.Object), "uid:" + uid + ":" + NameOf(e.Object));
         }
 
+        if (e.EventType == "ADDED" && Cluster.OwnerUids(e.Object).Any())
+        {
+            // Created after its owner went (a controller that raced the owner's deletion): collect it if so.
+            Enqueue(e.Type, Namespace(e.Object), Dangling + NameOf(e.Object));
+        }
+
         foreach (var owner in Cluster.OwnerUids(e.Object))
         {
             if (e.EventType == "DELETED")
@@ -171,6 +177,11 @@ internal sealed class GarbageCollector(Cluster cluster, WorkQueue queue) : Contr
 
     public override void Reconcile(WorkKey key)
     {
+        if (key.Name.StartsWith(Dangling, StringComparison.Ordinal))
+        {
+            CollectIfEveryOwnerIsGone(key.Type, key.Namespace, key.Name[Dangling.Length..]);
+            return;
+        }
         if (!key.Name.StartsWith("uid:", StringComparison.Ordinal))
         {
             ReleaseClaim(key);
@@ -180,19 +191,23 @@ internal sealed class GarbageCollector(Cluster cluster, WorkQueue queue) : Contr
         var parts = key.Name.Split(':', 3);
         var uid = parts[1];
         var ownerName = parts[2];
+        var owner = Cluster.Store.Get(key.Type, key.Type.Namespaced ? key.Namespace : null, ownerName);
+        var waiting = owner is not null && (string?)owner["metadata"]?["uid"] == uid && HasFinalizer(owner, "foregroundDeletion");
+        // Dependents of an owner waiting in the foreground go in the foreground too (as the real collector does),
+        // so a ReplicaSet stops making pods before its Deployment is gone.
+        var policy = waiting ? "Foreground" : "Background";
         foreach (var (type, dependent) in Dependents(key, uid).Where(d => !IsDeleting(d.Object)))
         {
             try
             {
-                Cluster.Delete(type, Namespace(dependent), NameOf(dependent), new JsonObject { ["propagationPolicy"] = "Background" }, Actor);
+                Cluster.Delete(type, Namespace(dependent), NameOf(dependent), new JsonObject { ["propagationPolicy"] = policy }, Actor);
             }
             catch (StatusException e) when (e.Code == 404)
             {
             }
         }
 
-        var owner = Cluster.Store.Get(key.Type, key.Type.Namespaced ? key.Namespace : null, ownerName);
-        if (owner is null || (string?)owner["metadata"]?["uid"] != uid || !HasFinalizer(owner, "foregroundDeletion"))
+        if (!waiting)
         {
             return;
         }
@@ -204,6 +219,36 @@ internal sealed class GarbageCollector(Cluster cluster, WorkQueue queue) : Contr
         else
         {
             Enqueue(key.Type, key.Namespace, key.Name, Options.RetryInterval);
+        }
+    }
+
+    private const string Dangling = "dangling:";
+
+    /// <summary>Deletes an object all of whose owners are gone, as the real collector does with dangling references.</summary>
+    private void CollectIfEveryOwnerIsGone(ResourceType type, string? ns, string name)
+    {
+        var obj = Cluster.Store.Get(type, type.Namespaced ? ns : null, name);
+        if (obj is null || IsDeleting(obj) || obj["metadata"]?["ownerReferences"] is not JsonArray { Count: > 0 } owners)
+        {
+            return;
+        }
+        bool Exists(JsonNode? reference)
+        {
+            var ownerType = ResourceCatalog.All.FirstOrDefault(t => t.Kind == (string?)reference?["kind"]);
+            return ownerType is null
+                || (Cluster.Store.Get(ownerType, ownerType.Namespaced ? ns : null, (string?)reference?["name"] ?? "") is { } owner
+                    && (string?)owner["metadata"]?["uid"] == (string?)reference?["uid"]);
+        }
+        if (owners.Any(Exists))
+        {
+            return;
+        }
+        try
+        {
+            Cluster.Delete(type, ns, name, new JsonObject { ["propagationPolicy"] = "Background" }, Actor);
+        }
+        catch (StatusException e) when (e.Code == 404)
+        {
         }
     }
 
