@@ -89,21 +89,27 @@ internal abstract class Controller(Cluster cluster, WorkQueue queue)
         }
     }
 
+    /// <summary>A workload's own object when it asks for work, or the workload that owns a changed <paramref name="child"/>.</summary>
+    protected void EnqueueSelfOrOwner(WatchEvent e, ResourceType kind, ResourceType child)
+    {
+        if (e.Type == kind && WantsReconcile(e))
+        {
+            Enqueue(e.Type, e.Object);
+        }
+        else if (e.Type == child)
+        {
+            EnqueueOwner(kind, e.Object);
+        }
+    }
+
     /// <summary>
     /// The events a pod-creating controller of <paramref name="kind"/> reacts to: its own objects, the pods it owns,
     /// and a quota or limit range changing in a namespace, after which all its objects there retry rejected pods.
     /// </summary>
     protected void EnqueueForPodOwner(WatchEvent e, ResourceType kind)
     {
-        if (e.Type == kind && WantsReconcile(e))
-        {
-            Enqueue(e.Type, e.Object);
-        }
-        else if (e.Type == ResourceCatalog.Pods)
-        {
-            EnqueueOwner(kind, e.Object);
-        }
-        else if (e.Type == ResourceCatalog.ResourceQuotas || e.Type == ResourceCatalog.LimitRanges)
+        EnqueueSelfOrOwner(e, kind, ResourceCatalog.Pods);
+        if (e.Type == ResourceCatalog.ResourceQuotas || e.Type == ResourceCatalog.LimitRanges)
         {
             foreach (var owner in Cluster.Store.List(kind, Namespace(e.Object)))
             {

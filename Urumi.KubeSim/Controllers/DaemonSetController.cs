@@ -9,17 +9,7 @@ internal sealed class DaemonSetController(Cluster cluster, WorkQueue queue) : Co
 {
     public override string Name => "daemonset-controller";
 
-    public override void OnEvent(WatchEvent e)
-    {
-        if (e.Type == ResourceCatalog.DaemonSets && WantsReconcile(e))
-        {
-            Enqueue(e.Type, e.Object);
-        }
-        else if (e.Type == ResourceCatalog.Pods)
-        {
-            EnqueueOwner(ResourceCatalog.DaemonSets, e.Object);
-        }
-    }
+    public override void OnEvent(WatchEvent e) => EnqueueSelfOrOwner(e, ResourceCatalog.DaemonSets, ResourceCatalog.Pods);
 
     public override void Reconcile(WorkKey key)
     {

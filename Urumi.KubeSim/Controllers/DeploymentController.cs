@@ -10,17 +10,7 @@ internal sealed class DeploymentController(Cluster cluster, WorkQueue queue) : C
 {
     public override string Name => "deployment-controller";
 
-    public override void OnEvent(WatchEvent e)
-    {
-        if (e.Type == ResourceCatalog.Deployments && WantsReconcile(e))
-        {
-            Enqueue(e.Type, e.Object);
-        }
-        else if (e.Type == ResourceCatalog.ReplicaSets)
-        {
-            EnqueueOwner(ResourceCatalog.Deployments, e.Object);
-        }
-    }
+    public override void OnEvent(WatchEvent e) => EnqueueSelfOrOwner(e, ResourceCatalog.Deployments, ResourceCatalog.ReplicaSets);
 
     public override void Reconcile(WorkKey key)
     {
