@@ -90,7 +90,16 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
             .WithArguments(arguments)
             .WithEnvironmentVariables(environment)
             .WithValidation(CommandResultValidation.None);
-        var result = await command.ExecuteBufferedAsync(Encoding.UTF8, Encoding.UTF8, forceful, graceful);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        BufferedCommandResult result;
+        try
+        {
+            result = await command.ExecuteBufferedAsync(Encoding.UTF8, Encoding.UTF8, forceful, graceful);
+        }
+        finally
+        {
+            Cluster.StepTimes.AddHelm(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
         return result.ExitCode == 0
             ? result
             : throw new HelmCommandException($"helm {string.Join(' ', arguments)}", result.ExitCode, result.StandardError);

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Urumi.Durable;
+using Urumi.Durable.Client;
+using Urumi.Durable.History;
+using Urumi.Functions.Provisioning;
+using Urumi.Functions.Stores;
+
+namespace Urumi.Functions.Audit;
+
+/// <summary>
+/// One entry of a store's audit timeline: the request (who, from where), each step (start, end, outcome,
+/// error), events received (cancel, slot granted), and how the operation ended.
+/// </summary>
+public sealed record AuditEvent(
+    string StoreId,
+    string InstanceId,
+    string Action,
+    string Kind,
+    string? Step,
+    DateTimeOffset At,
+    DateTimeOffset? EndedAt,
+    string? Outcome,
+    string? Error,
+    string? RequestedBy,
+    string? ClientIp);
+
+/// <summary>Reads audit timelines from the orchestration histories: the histories are the record.</summary>
+public sealed class AuditTrail(DurableTaskClient client)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The action an orchestration stands for: create (first provisioning), retry, delete.</summary>
+    public static string ActionOf(string orchestrationName, string instanceId) => orchestrationName switch
+    {
+        nameof(ProvisionStore) => instanceId.EndsWith(".provision.1", StringComparison.Ordinal) ? "create" : "retry",
+        nameof(DeleteStore) => "delete",
+        _ => orchestrationName,
+    };
+
+    /// <summary>The timeline of one store: every orchestration of it, oldest first.</summary>
+    public async Task<List<AuditEvent>> ForStoreAsync(string storeId, CancellationToken ct)
+    {
+        var instances = new List<OrchestrationMetadata>();
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = storeId + ".", FetchInputsAndOutputs = true }, ct))
+        {
+            instances.Add(instance);
+        }
+        return await TimelineAsync(instances, ct);
+    }
+
+    /// <summary>Across stores, created in [from, to), for one store or action; only <paramref name="owner"/>'s unless null.</summary>
+    public async Task<List<AuditEvent>> SearchAsync(DateTimeOffset? from, DateTimeOffset? to, string? storeId, string? action, string? owner, int limit, CancellationToken ct)
+    {
+        var instances = new List<OrchestrationMetadata>();
+        var query = new OrchestrationQuery { CreatedFrom = from, CreatedTo = to, InstanceIdPrefix = storeId is null ? null : storeId + ".", FetchInputsAndOutputs = true, PageSize = 200 };
+        await foreach (var instance in client.GetAllInstancesAsync(query, ct))
+        {
+            if (instance.Name is not (nameof(ProvisionStore) or nameof(DeleteStore))
+                || action is not null && ActionOf(instance.Name, instance.InstanceId) != action
+                || owner is not null && OwnerOf(instance) != owner)
+            {
+                continue;
+            }
+            instances.Add(instance);
+            if (instances.Count >= limit)
+            {
+                break;
+            }
+        }
+        return await TimelineAsync(instances, ct);
+    }
+
+    private async Task<List<AuditEvent>> TimelineAsync(List<OrchestrationMetadata> instances, CancellationToken ct)
+    {
+        var events = new List<AuditEvent>();
+        foreach (var instance in instances.Where(i => i.Name is nameof(ProvisionStore) or nameof(DeleteStore)))
+        {
+            var history = await client.GetOrchestrationHistoryAsync(instance.InstanceId, ct);
+            events.AddRange(FromHistory(instance, history));
+        }
+        return events.OrderBy(e => e.At).ThenBy(e => e.InstanceId, StringComparer.Ordinal).ToList();
+    }
+
+    private static string? OwnerOf(OrchestrationMetadata instance) =>
+        instance.SerializedInput is null ? null : JsonDocument.Parse(instance.SerializedInput).RootElement.TryGetProperty("owner", out var o) ? o.GetString() : null;
+
+    /// <summary>Turns one orchestration's history into audit entries.</summary>
+    public static IEnumerable<AuditEvent> FromHistory(OrchestrationMetadata instance, IReadOnlyList<HistoryEvent> history)
+    {
+        var storeId = Store.IdOfInstance(instance.InstanceId) ?? instance.InstanceId;
+        var action = ActionOf(instance.Name, instance.InstanceId);
+        string? who = null, ip = null;
+        var scheduled = new Dictionary<int, HistoryEvent>();
+        foreach (var e in history)
+        {
+            var at = new DateTimeOffset(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc));
+            switch (e.EventType)
+            {
+                case EventType.ExecutionStarted:
+                    (who, ip) = Requester(e.Input);
+                    yield return new AuditEvent(storeId, instance.InstanceId, action, "requested", null, at, null, null, null, who, ip);
+                    break;
+                case EventType.TaskScheduled:
+                    scheduled[e.EventId] = e;
+                    break;
+                case EventType.TaskCompleted or EventType.TaskFailed when scheduled.TryGetValue(e.TaskScheduledId, out var start):
+                    if (start.Name is nameof(StoreActivities.UpdateStore) or nameof(StoreActivities.ReportTimings) or nameof(StoreActivities.IsInstanceRunning))
+                    {
+                        break;
+                    }
+                    var failed = e.EventType == EventType.TaskFailed;
+                    yield return new AuditEvent(storeId, instance.InstanceId, action, "step", start.Name,
+                        new DateTimeOffset(DateTime.SpecifyKind(start.Timestamp, DateTimeKind.Utc)), at,
+                        failed ? "failed" : "succeeded", failed ? e.FailureDetails?.ErrorMessage : null, who, ip);
+                    break;
+                case EventType.EventRaised when e.Name is ProvisionStore.CancelEvent or ProvisioningGate.GrantedEvent or ProvisionStore.StoppedEvent:
+                    var (cancelWho, cancelIp) = e.Name == ProvisionStore.CancelEvent ? CancelRequester(e.Input) : (null, null);
+                    yield return new AuditEvent(storeId, instance.InstanceId, action, e.Name switch
+                    {
+                        ProvisionStore.CancelEvent => "cancel-requested",
+                        ProvisioningGate.GrantedEvent => "slot-granted",
+                        _ => "provisioning-stopped",
+                    }, null, at, null, null, null, cancelWho ?? who, cancelIp ?? ip);
+                    break;
+                case EventType.ExecutionCompleted or EventType.ExecutionFailed or EventType.ExecutionTerminated:
+                    var (outcome, reason) = Result(e);
+                    yield return new AuditEvent(storeId, instance.InstanceId, action, "finished", null, at, null, outcome, reason, who, ip);
+                    break;
+            }
+        }
+    }
+
+    private static (string? Who, string? Ip) Requester(string? input)
+    {
+        if (input is null)
+        {
+            return (null, null);
+        }
+        var root = JsonDocument.Parse(input).RootElement;
+        return root.TryGetProperty("requestedBy", out var by) && by.ValueKind == JsonValueKind.Object
+            ? (by.GetProperty("key").GetString(), by.GetProperty("ip").GetString())
+            : (null, null);
+    }
+
+    private static (string? Who, string? Ip) CancelRequester(string? input) =>
+        input is null ? (null, null) : JsonSerializer.Deserialize<CancelRequest>(input, Json) is { } c ? (c.RequestedBy.Key, c.RequestedBy.Ip) : (null, null);
+
+    private static (string Outcome, string? Reason) Result(HistoryEvent e)
+    {
+        if (e.EventType == EventType.ExecutionTerminated)
+        {
+            return ("Terminated", e.Input);
+        }
+        if (e.EventType == EventType.ExecutionFailed || e.FailureDetails is not null)
+        {
+            return ("Failed", e.FailureDetails?.ErrorMessage);
+        }
+        if (e.Result is null)
+        {
+            return ("Completed", null);
+        }
+        var root = JsonDocument.Parse(e.Result).RootElement;
+        return (root.TryGetProperty("outcome", out var o) ? o.GetString() ?? "Completed" : "Completed", root.TryGetProperty("reason", out var r) ? r.GetString() : null);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Urumi.Functions.Cluster;
+
+/// <summary>A namespace as delete sees it: gone, or still there with its phase and the conditions that explain why.</summary>
+public sealed record NamespaceState(bool Exists, string? Phase, IReadOnlyList<string> Conditions);
+
+/// <summary>
+/// The Kubernetes calls of the store lifecycle. Every write is an idempotent apply (create, or replace what is
+/// there); it decides nothing about stores.
+/// </summary>
+public sealed class StoreCluster(IKubernetes kubernetes)
+{
+    public IKubernetes Kubernetes => kubernetes;
+
+    /// <summary>Creates the namespace, or sets the labels on the one that exists. False when it is Terminating.</summary>
+    public async Task<bool> ApplyNamespaceAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        var body = new V1Namespace { Metadata = new V1ObjectMeta { Name = name, Labels = labels.ToDictionary() } };
+        try
+        {
+            await kubernetes.CoreV1.CreateNamespaceAsync(body, cancellationToken: ct);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            var existing = await kubernetes.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct);
+            if (existing.Status?.Phase == "Terminating")
+            {
+                return false;
+            }
+            existing.Metadata.Labels ??= new Dictionary<string, string>();
+            foreach (var (key, value) in labels)
+            {
+                existing.Metadata.Labels[key] = value;
+            }
+            await kubernetes.CoreV1.ReplaceNamespaceAsync(existing, name, cancellationToken: ct);
+            return true;
+        }
+    }
+
+    public Task ApplyResourceQuotaAsync(V1ResourceQuota quota, CancellationToken ct) => ApplyAsync(
+        quota,
+        () => kubernetes.CoreV1.CreateNamespacedResourceQuotaAsync(quota, quota.Namespace(), cancellationToken: ct),
+        async () =>
+        {
+            quota.Metadata.ResourceVersion = (await kubernetes.CoreV1.ReadNamespacedResourceQuotaAsync(quota.Name(), quota.Namespace(), cancellationToken: ct)).ResourceVersion();
+            await kubernetes.CoreV1.ReplaceNamespacedResourceQuotaAsync(quota, quota.Name(), quota.Namespace(), cancellationToken: ct);
+        });
+
+    public Task ApplyLimitRangeAsync(V1LimitRange range, CancellationToken ct) => ApplyAsync(
+        range,
+        () => kubernetes.CoreV1.CreateNamespacedLimitRangeAsync(range, range.Namespace(), cancellationToken: ct),
+        async () =>
+        {
+            range.Metadata.ResourceVersion = (await kubernetes.CoreV1.ReadNamespacedLimitRangeAsync(range.Name(), range.Namespace(), cancellationToken: ct)).ResourceVersion();
+            await kubernetes.CoreV1.ReplaceNamespacedLimitRangeAsync(range, range.Name(), range.Namespace(), cancellationToken: ct);
+        });
+
+    public Task ApplyNetworkPolicyAsync(V1NetworkPolicy policy, CancellationToken ct) => ApplyAsync(
+        policy,
+        () => kubernetes.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, policy.Namespace(), cancellationToken: ct),
+        async () =>
+        {
+            policy.Metadata.ResourceVersion = (await kubernetes.NetworkingV1.ReadNamespacedNetworkPolicyAsync(policy.Name(), policy.Namespace(), cancellationToken: ct)).ResourceVersion();
+            await kubernetes.NetworkingV1.ReplaceNamespacedNetworkPolicyAsync(policy, policy.Name(), policy.Namespace(), cancellationToken: ct);
+        });
+
+    public async Task<bool> SecretExistsAsync(string ns, string name, CancellationToken ct)
+    {
+        try
+        {
+            await kubernetes.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Creates the Secret; false when one of that name exists already (it is left as it is).</summary>
+    public async Task<bool> CreateSecretAsync(V1Secret secret, CancellationToken ct)
+    {
+        try
+        {
+            await kubernetes.CoreV1.CreateNamespacedSecretAsync(secret, secret.Namespace(), cancellationToken: ct);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Deletes the namespace (foreground); false when there was none.</summary>
+    public async Task<bool> DeleteNamespaceAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            await kubernetes.CoreV1.DeleteNamespaceAsync(name, new V1DeleteOptions { PropagationPolicy = "Foreground" }, cancellationToken: ct);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    public async Task<NamespaceState> ReadNamespaceAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            var ns = await kubernetes.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct);
+            var conditions = (ns.Status?.Conditions ?? []).Where(c => c.Status == "True").Select(c => $"{c.Type}: {c.Message}").ToList();
+            var finalizers = ns.Spec?.Finalizers ?? [];
+            if (finalizers.Count > 0)
+            {
+                conditions.Add($"spec.finalizers: {string.Join(", ", finalizers)}");
+            }
+            return new NamespaceState(true, ns.Status?.Phase, conditions);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return new NamespaceState(false, null, []);
+        }
+    }
+
+    /// <summary>Everything a rollout verdict needs from one namespace.</summary>
+    public async Task<RolloutSnapshot> SnapshotAsync(string ns, CancellationToken ct)
+    {
+        var deployments = kubernetes.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: ct);
+        var statefulSets = kubernetes.AppsV1.ListNamespacedStatefulSetAsync(ns, cancellationToken: ct);
+        var jobs = kubernetes.BatchV1.ListNamespacedJobAsync(ns, cancellationToken: ct);
+        var replicaSets = kubernetes.AppsV1.ListNamespacedReplicaSetAsync(ns, cancellationToken: ct);
+        var pods = kubernetes.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: ct);
+        var events = kubernetes.CoreV1.ListNamespacedEventAsync(ns, cancellationToken: ct);
+        await Task.WhenAll(deployments, statefulSets, jobs, replicaSets, pods, events);
+        return new RolloutSnapshot(deployments.Result.Items, statefulSets.Result.Items, jobs.Result.Items, replicaSets.Result.Items, pods.Result.Items, events.Result.Items);
+    }
+
+    /// <summary>True when the API server answers /version.</summary>
+    public async Task<bool> AnswersAsync(CancellationToken ct)
+    {
+        try
+        {
+            await kubernetes.Version.GetCodeAsync(ct);
+            return true;
+        }
+        catch (Exception e) when (ClusterErrors.IsTransient(e))
+        {
+            return false;
+        }
+    }
+
+    private static async Task ApplyAsync<T>(T _, Func<Task> create, Func<Task> replace)
+    {
+        try
+        {
+            await create();
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            await replace();
+        }
+    }
+}
+
+/// <summary>Which failures of a Kubernetes call are worth another try.</summary>
+public static class ClusterErrors
+{
+    public static bool IsTransient(Exception e) => e switch
+    {
+        HttpOperationException h => h.Response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict || (int)h.Response.StatusCode >= 500,
+        HttpRequestException or IOException or TimeoutException or System.Net.Sockets.SocketException => true,
+        TaskCanceledException when e.InnerException is TimeoutException => true,
+        _ => e.InnerException is not null && IsTransient(e.InnerException),
+    };
+}

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Options;
+using Urumi.Functions.Configuration;
+
+namespace Urumi.Functions.Helm;
+
+/// <summary>Where each engine's chart and values files are: Urumi:Charts:Path, else charts/ next to the app or in the repository.</summary>
+public sealed class StoreCharts(IOptions<UrumiOptions> options)
+{
+    public string Root { get; } = options.Value.Charts.Path
+        ?? Locate.Upwards("charts", dir => File.Exists(Path.Combine(dir, "woocommerce", "Chart.yaml")))
+        ?? throw new InvalidOperationException("No store charts found: set Urumi:Charts:Path to the folder holding woocommerce/ and medusa/.");
+
+    public string ChartPath(string engine) => Path.Combine(Root, engine);
+
+    /// <summary>values-local.yaml or values-prod.yaml of the engine's chart.</summary>
+    public string ValuesFile(string engine, string environment) => Path.Combine(Root, engine, $"values-{environment}.yaml");
+}

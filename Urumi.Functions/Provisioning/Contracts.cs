@@ -1,0 +1,72 @@
+using Urumi.Functions.Configuration;
+
+namespace Urumi.Functions.Provisioning;
+
+/// <summary>Who asked, from where: kept in the orchestration's input, so the audit trail has it.</summary>
+public sealed record Requester(string Key, string Ip);
+
+/// <summary>The timings and limits a provisioning runs with, fixed when it starts (and so in its history).</summary>
+public sealed record ProvisioningPolicy(
+    TimeSpan Deadline,
+    int MaxAttempts,
+    TimeSpan FirstRetryInterval,
+    TimeSpan MaxRetryInterval,
+    TimeSpan PollInterval,
+    TimeSpan NamespaceDeletionTimeout)
+{
+    public static ProvisioningPolicy From(ProvisioningSettings s) =>
+        new(s.Deadline, s.MaxAttempts, s.FirstRetryInterval, s.MaxRetryInterval, s.PollInterval, s.NamespaceDeletionTimeout);
+
+    /// <summary>Transient failures are retried with exponential backoff; permanent ones are not.</summary>
+    public Durable.TaskOptions Retry() => new(new Durable.RetryPolicy(MaxAttempts, FirstRetryInterval, 2.0, MaxRetryInterval)
+    {
+        HandleFailure = f => f.ErrorType == typeof(TransientStoreException).FullName,
+    });
+}
+
+/// <summary>The input of ProvisionStore and DeleteStore. It holds no secret: credentials are made inside the cluster.</summary>
+public sealed record StoreRequest(
+    string StoreId,
+    string Name,
+    string Engine,
+    string Plan,
+    string Owner,
+    string Url,
+    int Attempt,
+    bool KeepFailed,
+    Requester RequestedBy,
+    ProvisioningPolicy Policy);
+
+/// <summary>The "Cancel" event delete sends a provisioning: who asked, and the delete to tell once stopped.</summary>
+public sealed record CancelRequest(Requester RequestedBy, string DeleteInstanceId);
+
+/// <summary>A change to the store's registry row; null fields stay as they are.</summary>
+public sealed record StoreUpdate(
+    string StoreId,
+    string Owner,
+    Stores.StorePhase? Phase = null,
+    string? Step = null,
+    int? Progress = null,
+    string? Url = null,
+    string? AdminUrl = null,
+    string? LastError = null,
+    bool ClearError = false,
+    bool? HoldsResources = null,
+    IReadOnlyList<ConditionChange>? Conditions = null);
+
+public sealed record ConditionChange(string Type, string Status, string Reason, string Message);
+
+/// <summary>What InstallRelease did.</summary>
+public sealed record InstallOutcome(int Revision, string Status, string HelmVersion, bool Unlocked, string? UnlockedFrom);
+
+/// <summary>How a provisioning ended.</summary>
+public sealed record ProvisionResult(string Outcome, string? Reason = null, string? Url = null);
+
+/// <summary>How a delete ended.</summary>
+public sealed record DeleteResult(string Outcome, bool ReleaseRemoved, bool NamespaceRemoved, string? Reason = null);
+
+/// <summary>A failure worth another attempt: the cluster or helm was unreachable, busy or interrupted.</summary>
+public sealed class TransientStoreException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A failure that another attempt would repeat; its message is the reason shown on the store.</summary>
+public sealed class PermanentStoreException(string message, Exception? inner = null) : Exception(message, inner);

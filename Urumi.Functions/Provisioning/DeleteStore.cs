@@ -1,0 +1,75 @@
+using Urumi.Durable;
+using Urumi.Functions.Stores;
+
+namespace Urumi.Functions.Provisioning;
+
+/// <summary>The input of DeleteStore.</summary>
+public sealed record DeleteRequest(string StoreId, string Owner, Requester RequestedBy, string? ProvisionInstanceId, ProvisioningPolicy Policy);
+
+/// <summary>
+/// Deletes one store: waits for an in-flight provisioning to stop, uninstalls the release (not found is fine),
+/// deletes the namespace, waits until it is gone (or reports why it is stuck), and marks the store Deleted.
+/// The record stays, for the audit trail.
+/// </summary>
+public static class DeleteStore
+{
+    private static readonly TimeSpan StopWait = TimeSpan.FromMinutes(10);
+
+    [Function(nameof(DeleteStore))]
+    public static async Task<DeleteResult> Run([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        var r = context.GetInput<DeleteRequest>()!;
+        var retry = r.Policy.Retry();
+        await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleting, "Stopping", 0,
+            Conditions: [new(StoreConditions.Ready, "False", "Deleting", "The store is being deleted"), new(StoreConditions.Reconciling, "True", "Deleting", "Deleting the store")]), retry);
+
+        if (r.ProvisionInstanceId is { } provisioning)
+        {
+            var until = context.CurrentUtcDateTime + StopWait;
+            while (context.CurrentUtcDateTime < until && await context.CallActivityAsync<bool>(nameof(StoreActivities.IsInstanceRunning), provisioning, retry))
+            {
+                try
+                {
+                    await context.WaitForExternalEvent<string>(ProvisionStore.StoppedEvent, r.Policy.PollInterval * 5);
+                    break;
+                }
+                catch (TaskCanceledException)
+                {
+                    // Not stopped yet (or it finished without seeing the cancel): look again.
+                }
+            }
+        }
+
+        await Progress(context, r, "Uninstall", 30, retry);
+        var removed = false;
+        string? uninstallError = null;
+        try
+        {
+            removed = await context.CallActivityAsync<bool>(nameof(StoreActivities.UninstallRelease), r.StoreId, retry);
+        }
+        catch (TaskFailedException e)
+        {
+            // The namespace deletion below removes what the release made; the error stays on record.
+            uninstallError = e.FailureDetails.ErrorMessage;
+        }
+
+        await Progress(context, r, "DeleteNamespace", 60, retry);
+        var existed = await context.CallActivityAsync<bool>(nameof(StoreActivities.DeleteNamespace), r.StoreId, retry);
+        var stuck = await ProvisionStore.WaitForNamespaceGoneAsync(context, r.StoreId, r.Policy, retry);
+        if (stuck is not null)
+        {
+            await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleting, "NamespaceStuck", 60, LastError: stuck,
+                Conditions: [new(StoreConditions.Reconciling, "False", "NamespaceStuck", stuck)]), retry);
+            return new DeleteResult("Stuck", removed, false, stuck);
+        }
+
+        await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleted, "Deleted", 100, HoldsResources: false,
+            LastError: uninstallError is null ? null : $"helm uninstall failed ({uninstallError}); the namespace deletion removed the store anyway",
+            ClearError: uninstallError is null,
+            Conditions: [new(StoreConditions.Ready, "False", "Deleted", "The store is deleted"), new(StoreConditions.Reconciling, "False", "Deleted", "Deleted")]), retry);
+        return new DeleteResult("Deleted", removed, existed, uninstallError);
+    }
+
+    private static Task Progress(TaskOrchestrationContext context, DeleteRequest r, string step, int progress, TaskOptions retry) =>
+        context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, Step: step, Progress: progress), retry);
+}

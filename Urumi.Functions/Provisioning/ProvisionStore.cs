@@ -1,0 +1,176 @@
+using Urumi.Durable;
+using Urumi.Functions.Stores;
+
+namespace Urumi.Functions.Provisioning;
+
+/// <summary>
+/// Provisions one store: record it, wait for a slot at the gate, then namespace, guardrails, credentials, helm,
+/// rollout check, Ready. The work races an overall deadline (a durable timer) and a "Cancel" event (delete);
+/// on failure the release and namespace are removed unless keepFailed, and the store is Failed with the reason.
+/// </summary>
+public static class ProvisionStore
+{
+    public const string CancelEvent = "Cancel";
+    public const string StoppedEvent = "ProvisioningStopped";
+
+    [Function(nameof(ProvisionStore))]
+    public static async Task<ProvisionResult> Run([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        var r = context.GetInput<StoreRequest>()!;
+        var retry = r.Policy.Retry();
+        var live = await context.CallActivityAsync<bool>(nameof(StoreActivities.RecordStore), r, retry);
+        if (!live)
+        {
+            return new ProvisionResult("Skipped", "the store is being deleted");
+        }
+
+        using var cancelWait = new CancellationTokenSource();
+        var cancel = context.WaitForExternalEvent<CancelRequest>(CancelEvent, cancelWait.Token);
+        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateSignal.Acquire, context.InstanceId));
+        var granted = context.WaitForExternalEvent<bool>(ProvisioningGate.GrantedEvent);
+        if (await Task.WhenAny(granted, cancel) == cancel)
+        {
+            return Stopped(context, cancel.Result, "deleted while queued");
+        }
+
+        using var deadlineTimer = new CancellationTokenSource();
+        var deadline = context.CreateTimer(r.Policy.Deadline, deadlineTimer.Token);
+        var step = new StepTracker();
+        var work = WorkAsync(context, r, retry, step);
+        var winner = await Task.WhenAny(work, cancel, deadline);
+        step.Stopped = true;
+        if (winner == cancel)
+        {
+            deadlineTimer.Cancel();
+            await context.CallActivityAsync(nameof(StoreActivities.InterruptHelm), r.StoreId);
+            return Stopped(context, cancel.Result, "deleted while provisioning");
+        }
+        cancelWait.Cancel();
+        string reason;
+        if (winner == work && work.IsCompletedSuccessfully)
+        {
+            deadlineTimer.Cancel();
+            var url = work.Result;
+
+            await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Ready, "Ready", 100,
+                Url: url, AdminUrl: url + (r.Engine == "woocommerce" ? "/wp-admin/" : "/app"), ClearError: true,
+                Conditions: [new(StoreConditions.Ready, "True", "Provisioned", $"The store is up at {url}"), new(StoreConditions.Reconciling, "False", "Provisioned", "Provisioning finished")]), retry);
+            Release(context);
+            await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Ready"));
+            return new ProvisionResult("Ready", Url: url);
+        }
+        if (winner == deadline)
+        {
+            reason = $"the provisioning deadline ({r.Policy.Deadline}) passed during step {step.Current}";
+            await context.CallActivityAsync(nameof(StoreActivities.InterruptHelm), r.StoreId);
+        }
+        else
+        {
+            deadlineTimer.Cancel();
+            reason = $"step {step.Current} failed: {Reason(work.Exception?.InnerException)}";
+        }
+
+        await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, Step: r.KeepFailed ? "KeepingFailed" : "CleaningUp", LastError: reason,
+            Conditions: [new(StoreConditions.Ready, "False", "ProvisioningFailed", reason)]), retry);
+        var cleaned = r.KeepFailed || await CleanUpAsync(context, r.StoreId, r.Policy, retry);
+        var kept = r.KeepFailed ? " (keepFailed: the release and namespace are left for debugging)" : cleaned ? "" : " (cleanup did not finish: see the store's events)";
+        await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Failed, "Failed", 100, LastError: reason + kept,
+            HoldsResources: !cleaned || r.KeepFailed,
+            Conditions: [new(StoreConditions.Reconciling, "False", "ProvisioningFailed", reason)]), retry);
+        Release(context);
+        await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed"));
+        return new ProvisionResult("Failed", reason + kept);
+    }
+
+    /// <summary>The steps; stops scheduling new ones once the race is lost. Returns the store's URL.</summary>
+    private static async Task<string> WorkAsync(TaskOrchestrationContext context, StoreRequest r, TaskOptions retry, StepTracker step)
+    {
+        async Task Run(string name, int progress, string activity, string message)
+        {
+            step.Enter(name);
+            await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Provisioning, name, progress,
+                Conditions: [new(StoreConditions.Reconciling, "True", name, message), new(StoreConditions.Ready, "False", "Provisioning", message)]), retry);
+            step.Enter(name);
+            await context.CallActivityAsync(activity, r, retry);
+        }
+
+        await Run("Namespace", 10, nameof(StoreActivities.PrepareNamespace), "Creating the namespace");
+        await Run("Guardrails", 20, nameof(StoreActivities.ApplyGuardrails), "Applying the quota, limit range and network policy");
+        await Run("Credentials", 30, nameof(StoreActivities.CreateCredentials), "Generating the store's credentials");
+        await Run("Install", 40, nameof(StoreActivities.InstallRelease), $"Installing the {r.Engine} chart with helm");
+        await Run("Verify", 90, nameof(StoreActivities.VerifyRollout), "Checking every Deployment, StatefulSet and Job");
+        return r.Url;
+    }
+
+    /// <summary>Removes the release and the namespace and waits for the namespace to go; false when it did not.</summary>
+    internal static async Task<bool> CleanUpAsync(TaskOrchestrationContext context, string storeId, ProvisioningPolicy policy, TaskOptions retry)
+    {
+        try
+        {
+            await context.CallActivityAsync<bool>(nameof(StoreActivities.UninstallRelease), storeId, retry);
+        }
+        catch (TaskFailedException)
+        {
+            // Deleting the namespace removes what the release made anyway.
+        }
+        await context.CallActivityAsync<bool>(nameof(StoreActivities.DeleteNamespace), storeId, retry);
+        return (await WaitForNamespaceGoneAsync(context, storeId, policy, retry)) is null;
+    }
+
+    /// <summary>Polls with durable timers until the namespace is gone; otherwise returns why it is still there.</summary>
+    internal static async Task<string?> WaitForNamespaceGoneAsync(TaskOrchestrationContext context, string storeId, ProvisioningPolicy policy, TaskOptions retry)
+    {
+        var until = context.CurrentUtcDateTime + policy.NamespaceDeletionTimeout;
+        while (true)
+        {
+            var state = await context.CallActivityAsync<Cluster.NamespaceState>(nameof(StoreActivities.ReadNamespace), storeId, retry);
+            if (!state.Exists)
+            {
+                return null;
+            }
+            if (context.CurrentUtcDateTime >= until)
+            {
+                return $"namespace {storeId} is still {state.Phase ?? "there"} after {policy.NamespaceDeletionTimeout}: " +
+                    (state.Conditions.Count == 0 ? "no condition explains it" : string.Join("; ", state.Conditions));
+            }
+            await context.CreateTimer(policy.PollInterval, CancellationToken.None);
+        }
+    }
+
+    private static ProvisionResult Stopped(TaskOrchestrationContext context, CancelRequest cancel, string why)
+    {
+        Release(context);
+        context.SendEvent(cancel.DeleteInstanceId, StoppedEvent, context.InstanceId);
+        return new ProvisionResult("Stopped", why);
+    }
+
+    private static void Release(TaskOrchestrationContext context) =>
+        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateSignal.Release, context.InstanceId));
+
+    private static string Reason(Exception? e) => e switch
+    {
+        TaskFailedException t => Innermost(t.FailureDetails),
+        null => "unknown",
+        _ => e.Message,
+    };
+
+    private static string Innermost(TaskFailureDetails details) =>
+        details.ErrorType == typeof(TransientStoreException).FullName ? $"still failing after retries: {details.ErrorMessage}" : details.ErrorMessage;
+
+    /// <summary>The step the work is in, and whether the race is over (then no new step starts).</summary>
+    private sealed class StepTracker
+    {
+        public string Current { get; private set; } = "Queued";
+
+        public bool Stopped { get; set; }
+
+        public void Enter(string name)
+        {
+            if (Stopped)
+            {
+                throw new OperationCanceledException("the provisioning was stopped");
+            }
+            Current = name;
+        }
+    }
+}

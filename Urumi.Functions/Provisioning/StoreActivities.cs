@@ -1,0 +1,293 @@
+using Microsoft.Extensions.Options;
+using Urumi.Durable;
+using Urumi.Durable.Client;
+using Urumi.Functions.Cluster;
+using Urumi.Functions.Configuration;
+using Urumi.Functions.Helm;
+using Urumi.Functions.Stores;
+
+namespace Urumi.Functions.Provisioning;
+
+/// <summary>
+/// The activities of the store lifecycle. Each one acts and is idempotent (running it twice leaves what running
+/// it once does); none decides what happens next: that is the orchestrations' job. Failures come out as
+/// <see cref="TransientStoreException"/> (retry) or <see cref="PermanentStoreException"/> (the reason to show).
+/// </summary>
+public sealed partial class StoreActivities(
+    StoreRegistry registry,
+    ClusterConnection cluster,
+    HelmRunner helm,
+    StoreCharts charts,
+    ProvisioningMetrics metrics,
+    DurableTaskClient durable,
+    IOptions<UrumiOptions> options,
+    TimeProvider time,
+    ILogger<StoreActivities> logger)
+{
+    private UrumiOptions Options => options.Value;
+
+    [Function(nameof(RecordStore))]
+    public async Task<bool> RecordStore([ActivityTrigger] StoreRequest r, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var queued = new StoreCondition(StoreConditions.Ready, "False", "Queued", "Waiting for a provisioning slot", now);
+        if (r.Attempt == 1)
+        {
+            var recorded = await Guard(() => registry.RecordAsync(new Store
+            {
+                Id = r.StoreId, Name = r.Name, Engine = r.Engine, Plan = r.Plan, Owner = r.Owner,
+                Phase = StorePhase.Queued, Step = "Queued", Progress = 0, Conditions = [queued], CreatedAt = now, UpdatedAt = now, Attempt = 1,
+            }, ct));
+            return recorded.Phase != StorePhase.Deleted;
+        }
+        var updated = await Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : s with
+        {
+            Phase = StorePhase.Queued, Step = "Queued", Progress = 0, Attempt = r.Attempt, LastError = null, UpdatedAt = now,
+            Conditions = StoreConditions.Set(s.Conditions, queued),
+        }, ct));
+        return updated.Phase == StorePhase.Queued;
+    }
+
+    /// <summary>Applies a change to the store's row. A Deleted store stays Deleted.</summary>
+    [Function(nameof(UpdateStore))]
+    public async Task<Store> UpdateStore([ActivityTrigger] StoreUpdate u, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        return await Guard(() => registry.UpdateAsync(u.Owner, u.StoreId, s =>
+        {
+            if (s.Phase == StorePhase.Deleted)
+            {
+                return s;
+            }
+            var conditions = s.Conditions;
+            foreach (var c in u.Conditions ?? [])
+            {
+                conditions = StoreConditions.Set(conditions, new StoreCondition(c.Type, c.Status, c.Reason, c.Message, now));
+            }
+            return s with
+            {
+                Phase = u.Phase ?? s.Phase,
+                Step = u.Step ?? s.Step,
+                Progress = u.Progress ?? s.Progress,
+                Url = u.Url ?? s.Url,
+                AdminUrl = u.AdminUrl ?? s.AdminUrl,
+                LastError = u.ClearError ? null : u.LastError ?? s.LastError,
+                HoldsResources = u.HoldsResources ?? s.HoldsResources,
+                Conditions = conditions,
+                UpdatedAt = now,
+            };
+        }, ct));
+    }
+
+    [Function(nameof(PrepareNamespace))]
+    public async Task PrepareNamespace([ActivityTrigger] StoreRequest r, CancellationToken ct)
+    {
+        using var measured = metrics.Measure(r.StoreId);
+        var kube = await StoreClusterAsync();
+        var applied = await Guard(() => kube.ApplyNamespaceAsync(r.StoreId, StoreResources.NamespaceLabels(r), ct));
+        if (!applied)
+        {
+            throw new TransientStoreException($"namespace {r.StoreId} is still being deleted (Terminating); waiting for it to go");
+        }
+        await Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s with { HoldsResources = true }, ct));
+    }
+
+    [Function(nameof(ApplyGuardrails))]
+    public async Task ApplyGuardrails([ActivityTrigger] StoreRequest r, CancellationToken ct)
+    {
+        using var measured = metrics.Measure(r.StoreId);
+        var kube = await StoreClusterAsync();
+        await Guard(() => kube.ApplyResourceQuotaAsync(StoreResources.Quota(r.StoreId, StorePlans.Quota(r.Plan, Options.Plans)), ct));
+        await Guard(() => kube.ApplyLimitRangeAsync(StoreResources.LimitRange(r.StoreId), ct));
+        await Guard(() => kube.ApplyNetworkPolicyAsync(StoreResources.DefaultDeny(r.StoreId, Options.Cluster.IngressNamespace), ct));
+    }
+
+    /// <summary>Creates the credentials Secret once: a retry must not change passwords a database already uses.</summary>
+    [Function(nameof(CreateCredentials))]
+    public async Task<bool> CreateCredentials([ActivityTrigger] StoreRequest r, CancellationToken ct)
+    {
+        using var measured = metrics.Measure(r.StoreId);
+        var kube = await StoreClusterAsync();
+        if (await Guard(() => kube.SecretExistsAsync(r.StoreId, StoreResources.SecretName(r.StoreId), ct)))
+        {
+            return false;
+        }
+        return await Guard(() => kube.CreateSecretAsync(StoreResources.Credentials(r.StoreId, r.StoreId, r.Engine), ct));
+    }
+
+    /// <summary>
+    /// `helm upgrade --install --wait` of the engine's chart. A release left pending by a helm that was killed is
+    /// marked failed first (unlocked), as Flux's helm-controller does. A rollout that does not become ready is
+    /// diagnosed, and its cause is the error.
+    /// </summary>
+    [Function(nameof(InstallRelease))]
+    public async Task<InstallOutcome> InstallRelease([ActivityTrigger] StoreRequest r, CancellationToken ct)
+    {
+        using var measured = metrics.Measure(r.StoreId);
+        var session = await cluster.GetAsync();
+        var storage = new HelmReleaseStorage(session.Kubernetes);
+        var before = await Guard(() => storage.LatestAsync(r.StoreId, r.StoreId, ct));
+        string? unlockedFrom = null;
+        if (before is { IsLocked: true })
+        {
+            unlockedFrom = before.Status.ToString();
+            await Guard(() => storage.UnlockAsync(r.StoreId, r.StoreId, ct));
+            ReleaseUnlocked(logger, r.StoreId, before.Revision, unlockedFrom);
+        }
+        var install = new HelmInstall(
+            r.StoreId, r.StoreId, charts.ChartPath(r.Engine), [charts.ValuesFile(r.Engine, Options.Environment)],
+            ChartValues(r), Options.Helm.Timeout);
+        var version = await helm.VersionAsync();
+        try
+        {
+            var release = await helm.UpgradeInstallAsync(install, ct);
+            return new InstallOutcome(release.Revision, release.Status.ToString(), version.Text, unlockedFrom is not null, unlockedFrom);
+        }
+        catch (HelmCommandException e)
+        {
+            throw await ClassifyAsync(e, r, session, ct);
+        }
+    }
+
+    /// <summary>Checks every Deployment, StatefulSet and Job of the namespace; the cause of what is not ready is the error.</summary>
+    [Function(nameof(VerifyRollout))]
+    public async Task<string> VerifyRollout([ActivityTrigger] StoreRequest r, CancellationToken ct)
+    {
+        using var measured = metrics.Measure(r.StoreId);
+        var kube = await StoreClusterAsync();
+        var report = Rollout.Verify(await Guard(() => kube.SnapshotAsync(r.StoreId, ct)));
+        return report.Ready ? report.Summary : throw new PermanentStoreException($"the rollout did not become ready: {report.Summary}");
+    }
+
+    /// <summary>Interrupts a helm install of this store running in this process (best effort: it may run on another worker).</summary>
+    [Function(nameof(InterruptHelm))]
+    public bool InterruptHelm([ActivityTrigger] string storeId) => helm.Interrupt(storeId, storeId);
+
+    /// <summary>`helm uninstall`; a release that is not there is fine.</summary>
+    [Function(nameof(UninstallRelease))]
+    public async Task<bool> UninstallRelease([ActivityTrigger] string storeId, CancellationToken ct)
+    {
+        using var measured = metrics.Measure(storeId);
+        var session = await cluster.GetAsync();
+        var kube = new StoreCluster(session.Kubernetes);
+        if (!(await Guard(() => kube.ReadNamespaceAsync(storeId, ct))).Exists)
+        {
+            return false;
+        }
+        var cli = await helm.CliAsync();
+        try
+        {
+            return await cli.UninstallAsync(storeId, storeId, Options.Helm.UninstallTimeout, ct);
+        }
+        catch (HelmCommandException e)
+        {
+            throw await ClassifyAsync(e, null, session, ct);
+        }
+    }
+
+    /// <summary>Deletes the store's namespace (and so everything in it); false when it was already gone.</summary>
+    [Function(nameof(DeleteNamespace))]
+    public async Task<bool> DeleteNamespace([ActivityTrigger] string storeId, CancellationToken ct)
+    {
+        using var measured = metrics.Measure(storeId);
+        var kube = await StoreClusterAsync();
+        return await Guard(() => kube.DeleteNamespaceAsync(storeId, ct));
+    }
+
+    [Function(nameof(ReadNamespace))]
+    public async Task<NamespaceState> ReadNamespace([ActivityTrigger] string storeId, CancellationToken ct)
+    {
+        using var measured = metrics.Measure(storeId);
+        var kube = await StoreClusterAsync();
+        return await Guard(() => kube.ReadNamespaceAsync(storeId, ct));
+    }
+
+    /// <summary>Whether an orchestration instance is still running (so delete can wait for a stopped provisioning).</summary>
+    [Function(nameof(IsInstanceRunning))]
+    public async Task<bool> IsInstanceRunning([ActivityTrigger] string instanceId, CancellationToken ct)
+    {
+        var instance = await durable.GetInstanceAsync(instanceId, cancellation: ct);
+        return instance is { IsCompleted: false };
+    }
+
+    /// <summary>Records how long a store took end to end and how much of it was helm and Kubernetes.</summary>
+    [Function(nameof(ReportTimings))]
+    public void ReportTimings([ActivityTrigger] StoreTimingReport report) => metrics.Complete(report.StoreId, report.Outcome);
+
+    private async Task<StoreCluster> StoreClusterAsync() => new((await cluster.GetAsync()).Kubernetes);
+
+    private Dictionary<string, string> ChartValues(StoreRequest r)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ingress.host"] = new Uri(r.Url).Host,
+            ["existingSecret"] = StoreResources.SecretName(r.StoreId),
+        };
+        if (r.Engine == "medusa")
+        {
+            var colon = Options.MedusaImage.LastIndexOf(':');
+            values["image.repository"] = Options.MedusaImage[..colon];
+            values["image.tag"] = Options.MedusaImage[(colon + 1)..];
+        }
+        return values;
+    }
+
+    /// <summary>Why helm failed, as a retry decision: interrupted, locked or cut off from the cluster is transient.</summary>
+    private async Task<Exception> ClassifyAsync(HelmCommandException e, StoreRequest? r, ClusterSession session, CancellationToken ct)
+    {
+        var error = e.StandardError;
+        var kube = new StoreCluster(session.Kubernetes);
+        if (e.ExitCode is < 0 or > 128 || string.IsNullOrWhiteSpace(error))
+        {
+            return new TransientStoreException($"helm was interrupted (exit code {e.ExitCode}); the release is unlocked and retried", e);
+        }
+        if (error.Contains("another operation (install/upgrade/rollback) is in progress", StringComparison.Ordinal))
+        {
+            return new TransientStoreException("the release is locked by another helm operation; it is unlocked and retried", e);
+        }
+        if (!await kube.AnswersAsync(ct) || error.Contains("connection refused", StringComparison.Ordinal) || error.Contains("the server is currently unable", StringComparison.Ordinal)
+            || error.Contains("Too Many Requests", StringComparison.OrdinalIgnoreCase) || error.Contains("i/o timeout", StringComparison.Ordinal))
+        {
+            return new TransientStoreException($"the cluster did not answer helm: {FirstLine(error)}", e);
+        }
+        if (r is not null)
+        {
+            var report = Rollout.Verify(await Guard(() => kube.SnapshotAsync(r.StoreId, ct)));
+            if (!report.Ready)
+            {
+                return new PermanentStoreException($"the rollout did not become ready within {Options.Helm.Timeout}: {report.Summary}", e);
+            }
+        }
+        return new PermanentStoreException($"helm failed: {FirstLine(error)}", e);
+    }
+
+    private static string FirstLine(string text) => text.Trim().Split('\n')[0].Trim();
+
+    /// <summary>Runs a Kubernetes or storage call, turning the failures worth retrying into <see cref="TransientStoreException"/>.</summary>
+    private static async Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is not (TransientStoreException or PermanentStoreException) && (ClusterErrors.IsTransient(e) || e is Azure.RequestFailedException { Status: 0 or 408 or 429 or >= 500 }))
+        {
+            throw new TransientStoreException($"the cluster or storage did not answer: {e.Message}", e);
+        }
+        catch (k8s.Autorest.HttpOperationException e)
+        {
+            throw new PermanentStoreException($"the Kubernetes API refused: {(int)e.Response.StatusCode} {e.Response.Content}", e);
+        }
+    }
+
+    private static Task Guard(Func<Task> call) => Guard(async () =>
+    {
+        await call();
+        return true;
+    });
+
+    [LoggerMessage(4001, LogLevel.Warning, "Store {StoreId}: release revision {Revision} was left {Status} by an interrupted helm; marked failed so it can be retried")]
+    private static partial void ReleaseUnlocked(ILogger logger, string storeId, int revision, string status);
+}
+
+public sealed record StoreTimingReport(string StoreId, string Outcome);

@@ -1,0 +1,297 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Urumi.Durable;
+using Urumi.Durable.Client;
+using Urumi.Durable.Hosting;
+using Urumi.Functions.Audit;
+using Urumi.Functions.Configuration;
+using Urumi.Functions.Guardrails;
+using Urumi.Functions.Provisioning;
+
+namespace Urumi.Functions.Stores;
+
+/// <summary>
+/// /api/stores: create, list, read, delete and retry stores, and each store's audit timeline. Function-level:
+/// each key of Auth:Keys names its owner, who sees and changes only their stores; the admin key sees all.
+/// </summary>
+public sealed class StoreFunctions(
+    StoreRegistry registry,
+    CreateRateLimiter rateLimiter,
+    AuditTrail audit,
+    IOptions<UrumiOptions> options,
+    TimeProvider time)
+{
+    private UrumiOptions Options => options.Value;
+
+    [Function("CreateStoreHttp")]
+    public async Task<IResult> Create(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "stores")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken ct)
+    {
+        var caller = Caller.From(request.HttpContext);
+        if (rateLimiter.TryAcquire(caller.Ip) is { } retryAfter)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.Create(429, "rate-limited", "Too many stores requested",
+                $"At most {Options.RateLimit.PermitLimit} store creations per {Options.RateLimit.WindowSeconds} s from one IP; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.");
+        }
+        var (body, problem) = await StoreRequestBody.ReadAsync(request, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var idempotencyKey = request.Headers["Idempotency-Key"].FirstOrDefault();
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 200 || idempotencyKey.Any(char.IsControl)))
+        {
+            return Problems.Create(400, "validation", "The request is not valid", "The Idempotency-Key header must be 1-200 printable characters.",
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["must be 1-200 printable characters"] } });
+        }
+        var id = idempotencyKey is null ? $"{body!.Name}-{RandomSuffix()}" : $"{body!.Name}-{KeySuffix(caller.Owner, idempotencyKey)}";
+        var provisionId = Store.ProvisionInstanceId(id, 1);
+        if (idempotencyKey is not null && await client.GetInstanceAsync(provisionId, true, ct) is { } earlier)
+        {
+            return await Replay(request, client, earlier, body, ct);
+        }
+        if (await registry.FindByNameAsync(caller.Owner, body.Name, ct) is { } taken)
+        {
+            return Problems.Create(409, "name-taken", "The name is taken", $"You already have a store named '{body.Name}' ({taken.Id}, {taken.Phase}).",
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [$"'{body.Name}' is already one of your stores"] }, ["storeId"] = taken.Id });
+        }
+        var active = await registry.CountActiveAsync(caller.Owner, ct);
+        if (active >= Options.MaxActiveStoresPerOwner)
+        {
+            return Problems.Create(403, "store-limit", "Too many active stores",
+                $"An owner may have {Options.MaxActiveStoresPerOwner} active stores; {caller.Owner} has {active}. Delete one first.",
+                new Dictionary<string, object?> { ["limit"] = Options.MaxActiveStoresPerOwner, ["active"] = active });
+        }
+        var storeRequest = new StoreRequest(id, body.Name, body.Engine, body.Plan, caller.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", 1, body.KeepFailed,
+            new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning));
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, new StartOrchestrationOptions(provisionId), ct);
+        }
+        catch (OrchestrationAlreadyExistsException) when (idempotencyKey is not null)
+        {
+            return await Replay(request, client, (await client.GetInstanceAsync(provisionId, true, ct))!, body, ct);
+        }
+        return Accepted(request, client, Pending(storeRequest), provisionId);
+    }
+
+    [Function("ListStoresHttp")]
+    public async Task<IResult> List(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "stores")] HttpRequest request,
+        CancellationToken ct)
+    {
+        var caller = Caller.From(request.HttpContext);
+        var errors = new Dictionary<string, string[]>();
+        StorePhase? phase = null;
+        if (request.Query["status"].FirstOrDefault() is { } status)
+        {
+            if (Enum.TryParse<StorePhase>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _))
+            {
+                phase = parsed;
+            }
+            else
+            {
+                errors["status"] = [$"must be one of {string.Join(", ", Enum.GetNames<StorePhase>())}"];
+            }
+        }
+        var engine = request.Query["engine"].FirstOrDefault();
+        if (engine is not null && !Store.Engines.Contains(engine))
+        {
+            errors["engine"] = [$"must be one of {string.Join(", ", Store.Engines)}"];
+        }
+        var limit = 50;
+        if (request.Query["limit"].FirstOrDefault() is { } limitText && (!int.TryParse(limitText, out limit) || limit is < 1 or > 200))
+        {
+            errors["limit"] = ["must be a whole number from 1 to 200"];
+        }
+        if (errors.Count > 0)
+        {
+            return Validation(errors);
+        }
+        var page = await registry.ListAsync(caller.OwnerFilter, phase, engine, limit, request.Query["continuationToken"].FirstOrDefault(), ct);
+        return Results.Json(new { items = page.Items, continuationToken = page.ContinuationToken });
+    }
+
+    [Function("GetStoreHttp")]
+    public async Task<IResult> Get(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "stores/{id}")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        CancellationToken ct)
+    {
+        var (store, missing) = await FindAsync(request, id, ct);
+        return missing ?? Results.Json(await WithQueuePosition(client, store!, ct));
+    }
+
+    [Function("DeleteStoreHttp")]
+    public async Task<IResult> Delete(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "stores/{id}")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        CancellationToken ct)
+    {
+        var (store, missing) = await FindAsync(request, id, ct);
+        if (missing is not null)
+        {
+            return missing;
+        }
+        var caller = Caller.From(request.HttpContext);
+        var deletes = await InstancesAsync(client, id + ".delete.", ct);
+        if (deletes.FirstOrDefault(d => !d.IsCompleted) is { } running)
+        {
+            return Accepted(request, client, store!, running.InstanceId);
+        }
+        if (store!.Phase == StorePhase.Deleted)
+        {
+            return Accepted(request, client, store, deletes.LastOrDefault()?.InstanceId ?? Store.DeleteInstanceId(id, 1));
+        }
+        var deleteId = Store.DeleteInstanceId(id, deletes.Count + 1);
+        var provisionId = Store.ProvisionInstanceId(id, store.Attempt);
+        var provisioning = await client.GetInstanceAsync(provisionId, cancellation: ct);
+        string? stopping = null;
+        if (provisioning is { IsCompleted: false })
+        {
+            await client.RaiseEventAsync(provisionId, ProvisionStore.CancelEvent, new CancelRequest(new Requester(caller.Owner, caller.Ip), deleteId), ct);
+            stopping = provisionId;
+        }
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(DeleteStore),
+                new DeleteRequest(id, store.Owner, new Requester(caller.Owner, caller.Ip), stopping, ProvisioningPolicy.From(Options.Provisioning)),
+                new StartOrchestrationOptions(deleteId), ct);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            // A concurrent DELETE started it: the same answer.
+        }
+        return Accepted(request, client, store with { Phase = StorePhase.Deleting }, deleteId);
+    }
+
+    [Function("RetryStoreHttp")]
+    public async Task<IResult> Retry(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "stores/{id}/retry")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        CancellationToken ct)
+    {
+        var (store, missing) = await FindAsync(request, id, ct);
+        if (missing is not null)
+        {
+            return missing;
+        }
+        var caller = Caller.From(request.HttpContext);
+        if (store!.Phase != StorePhase.Failed)
+        {
+            return Problems.Create(409, "not-failed", "Only a Failed store can be retried", $"Store {id} is {store.Phase}.");
+        }
+        if (!store.HoldsResources && await registry.CountActiveAsync(store.Owner, ct) >= Options.MaxActiveStoresPerOwner)
+        {
+            return Problems.Create(403, "store-limit", "Too many active stores", $"An owner may have {Options.MaxActiveStoresPerOwner} active stores. Delete one first.");
+        }
+        var attempt = store.Attempt + 1;
+        var keepFailed = (await client.GetInstanceAsync(Store.ProvisionInstanceId(id, store.Attempt), true, ct))?.ReadInputAs<StoreRequest>()?.KeepFailed ?? false;
+        var storeRequest = new StoreRequest(id, store.Name, store.Engine, store.Plan, store.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", attempt, keepFailed,
+            new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning));
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, new StartOrchestrationOptions(Store.ProvisionInstanceId(id, attempt)), ct);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            return Problems.Create(409, "retry-running", "A retry is already running", $"Store {id} is being retried (attempt {attempt}).");
+        }
+        return Accepted(request, client, store with { Phase = StorePhase.Queued, Attempt = attempt, LastError = null }, Store.ProvisionInstanceId(id, attempt));
+    }
+
+    [Function("StoreEventsHttp")]
+    public async Task<IResult> Events(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "stores/{id}/events")] HttpRequest request,
+        string id,
+        CancellationToken ct)
+    {
+        var (_, missing) = await FindAsync(request, id, ct);
+        return missing ?? Results.Json(new { storeId = id, items = await audit.ForStoreAsync(id, ct) });
+    }
+
+    /// <summary>The store when it exists and the caller may see it; otherwise 404 (another owner's store is not disclosed).</summary>
+    private async Task<(Store? Store, IResult? Missing)> FindAsync(HttpRequest request, string id, CancellationToken ct)
+    {
+        var caller = Caller.From(request.HttpContext);
+        var store = StoreRequestBody.IsStoreId(id) ? await registry.GetAsync(id, ct) : null;
+        return store is not null && caller.MaySee(store.Owner)
+            ? (store, null)
+            : (null, Problems.Create(404, "store-not-found", "No such store", $"There is no store '{id}' that this key may see."));
+    }
+
+    private async Task<IResult> Replay(HttpRequest request, DurableTaskClient client, OrchestrationMetadata earlier, StoreRequestBody body, CancellationToken ct)
+    {
+        var first = earlier.ReadInputAs<StoreRequest>()!;
+        if (first.Engine != body.Engine || first.Plan != body.Plan || first.KeepFailed != body.KeepFailed)
+        {
+            return Problems.Create(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
+                $"This key created store {first.StoreId} ({first.Engine}, {first.Plan}); send a new key for a different store.");
+        }
+        var store = await registry.GetAsync(first.StoreId, ct) ?? Pending(first, earlier.CreatedAt);
+        return Accepted(request, client, await WithQueuePosition(client, store, ct), earlier.InstanceId);
+    }
+
+    private Store Pending(StoreRequest r, DateTimeOffset? createdAt = null)
+    {
+        var now = createdAt ?? time.GetUtcNow();
+        return new Store
+        {
+            Id = r.StoreId, Name = r.Name, Engine = r.Engine, Plan = r.Plan, Owner = r.Owner, Phase = StorePhase.Queued, Step = "Queued",
+            CreatedAt = now, UpdatedAt = now, Attempt = r.Attempt,
+            Conditions = [new StoreCondition(StoreConditions.Ready, "False", "Queued", "Waiting for a provisioning slot", now)],
+        };
+    }
+
+    private static async Task<Store> WithQueuePosition(DurableTaskClient client, Store store, CancellationToken ct) =>
+        store.Phase == StorePhase.Queued ? store with { QueuePosition = await ProvisioningGate.PositionAsync(client, Store.ProvisionInstanceId(store.Id, store.Attempt), ct) } : store;
+
+    private static IResult Accepted(HttpRequest request, DurableTaskClient client, Store store, string instanceId)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = "2";
+        return Results.Json(new { store, operation = client.CreateHttpManagementPayload(request, instanceId) }, statusCode: 202)
+            .WithLocation($"{request.Scheme}://{request.Host}{request.PathBase}/api/stores/{store.Id}");
+    }
+
+    private static async Task<List<OrchestrationMetadata>> InstancesAsync(DurableTaskClient client, string prefix, CancellationToken ct)
+    {
+        var found = new List<OrchestrationMetadata>();
+        await foreach (var i in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = prefix }, ct))
+        {
+            found.Add(i);
+        }
+        return found.OrderBy(i => i.CreatedAt).ToList();
+    }
+
+    private static string RandomSuffix() => Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+
+    private static string KeySuffix(string owner, string key) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(owner + "\n" + key)))[..8].ToLowerInvariant();
+
+    internal static IResult Validation(Dictionary<string, string[]> errors) =>
+        Problems.Create(400, "validation", "The request is not valid", string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join("; ", e.Value)}.")),
+            new Dictionary<string, object?> { ["errors"] = errors });
+}
+
+/// <summary>Sets the Location header on a result.</summary>
+internal static class ResultExtensions
+{
+    public static IResult WithLocation(this IResult result, string location) => new LocationResult(result, location);
+
+    private sealed class LocationResult(IResult inner, string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+
+namespace Urumi.Functions.Stores;
+
+/// <summary>One page of stores.</summary>
+public sealed record StorePage(IReadOnlyList<Store> Items, string? ContinuationToken);
+
+/// <summary>
+/// The read model of stores: an Azure Table "{hub}Stores", partition = owner, row = store id. Activities write
+/// it (with ETag concurrency); HTTP functions only read it.
+/// </summary>
+public sealed class StoreRegistry
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly TableClient _table;
+    private readonly Lazy<Task> _created;
+
+    public StoreRegistry(string connectionString, string hubName)
+    {
+        _table = new TableServiceClient(connectionString).GetTableClient(hubName + "Stores");
+        _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync());
+    }
+
+    public string TableName => _table.Name;
+
+    public async Task<Store?> GetAsync(string id, CancellationToken ct = default)
+    {
+        await _created.Value;
+        await foreach (var entity in _table.QueryAsync<TableEntity>($"RowKey eq '{Escape(id)}'", cancellationToken: ct))
+        {
+            return ToStore(entity);
+        }
+        return null;
+    }
+
+    /// <summary>The owner's store of that name that is not Deleted, if any.</summary>
+    public async Task<Store?> FindByNameAsync(string owner, string name, CancellationToken ct = default)
+    {
+        await _created.Value;
+        await foreach (var entity in _table.QueryAsync<TableEntity>($"PartitionKey eq '{Escape(owner)}' and Name eq '{Escape(name)}' and Phase ne 'Deleted'", cancellationToken: ct))
+        {
+            return ToStore(entity);
+        }
+        return null;
+    }
+
+    public async Task<int> CountActiveAsync(string owner, CancellationToken ct = default)
+    {
+        await _created.Value;
+        var count = 0;
+        await foreach (var entity in _table.QueryAsync<TableEntity>($"PartitionKey eq '{Escape(owner)}' and Phase ne 'Deleted'", cancellationToken: ct))
+        {
+            count += ToStore(entity).IsActive ? 1 : 0;
+        }
+        return count;
+    }
+
+    /// <summary>Stores newest first within a page; owner null lists every owner's.</summary>
+    public async Task<StorePage> ListAsync(string? owner, StorePhase? phase, string? engine, int pageSize, string? continuationToken, CancellationToken ct = default)
+    {
+        await _created.Value;
+        var filters = new List<string>();
+        if (owner is not null)
+        {
+            filters.Add($"PartitionKey eq '{Escape(owner)}'");
+        }
+        if (phase is not null)
+        {
+            filters.Add($"Phase eq '{phase}'");
+        }
+        if (engine is not null)
+        {
+            filters.Add($"Engine eq '{Escape(engine)}'");
+        }
+        var query = _table.QueryAsync<TableEntity>(filters.Count == 0 ? null : string.Join(" and ", filters), pageSize, cancellationToken: ct);
+        await foreach (var page in query.AsPages(continuationToken, pageSize))
+        {
+            return new StorePage(page.Values.Select(ToStore).OrderByDescending(s => s.CreatedAt).ToList(), page.ContinuationToken);
+        }
+        return new StorePage([], null);
+    }
+
+    /// <summary>Writes the store's first row; when it exists already (a replayed activity), returns what is there.</summary>
+    public async Task<Store> RecordAsync(Store store, CancellationToken ct = default)
+    {
+        await _created.Value;
+        try
+        {
+            await _table.AddEntityAsync(ToEntity(store), ct);
+            return store;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return (await GetAsync(store.Id, ct))!;
+        }
+    }
+
+    /// <summary>Read, change, replace with the ETag read; a concurrent writer makes it read and apply again.</summary>
+    public async Task<Store> UpdateAsync(string owner, string id, Func<Store, Store> change, CancellationToken ct = default)
+    {
+        await _created.Value;
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await _table.GetEntityAsync<TableEntity>(owner, id, cancellationToken: ct);
+            var changed = change(ToStore(current.Value));
+            try
+            {
+                await _table.UpdateEntityAsync(ToEntity(changed), current.Value.ETag, TableUpdateMode.Replace, ct);
+                return changed;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < 20)
+            {
+            }
+        }
+    }
+
+    private static string Escape(string value) => value.Replace("'", "''", StringComparison.Ordinal);
+
+    private static TableEntity ToEntity(Store s) => new(s.Owner, s.Id)
+    {
+        ["Name"] = s.Name,
+        ["Engine"] = s.Engine,
+        ["Plan"] = s.Plan,
+        ["Phase"] = s.Phase.ToString(),
+        ["Conditions"] = JsonSerializer.Serialize(s.Conditions, Json),
+        ["Step"] = s.Step,
+        ["Progress"] = s.Progress,
+        ["Url"] = s.Url,
+        ["AdminUrl"] = s.AdminUrl,
+        ["CreatedAt"] = s.CreatedAt,
+        ["UpdatedAt"] = s.UpdatedAt,
+        ["LastError"] = s.LastError is { Length: > 30_000 } text ? text[..30_000] : s.LastError,
+        ["Attempt"] = s.Attempt,
+        ["HoldsResources"] = s.HoldsResources,
+    };
+
+    private static Store ToStore(TableEntity e) => new()
+    {
+        Id = e.RowKey,
+        Owner = e.PartitionKey,
+        Name = e.GetString("Name"),
+        Engine = e.GetString("Engine"),
+        Plan = e.GetString("Plan"),
+        Phase = Enum.Parse<StorePhase>(e.GetString("Phase")),
+        Conditions = JsonSerializer.Deserialize<List<StoreCondition>>(e.GetString("Conditions") ?? "[]", Json) ?? [],
+        Step = e.GetString("Step"),
+        Progress = e.GetInt32("Progress") ?? 0,
+        Url = e.GetString("Url"),
+        AdminUrl = e.GetString("AdminUrl"),
+        CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+        UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
+        LastError = e.GetString("LastError"),
+        Attempt = e.GetInt32("Attempt") ?? 1,
+        HoldsResources = e.GetBoolean("HoldsResources") ?? false,
+    };
+}
