@@ -7,6 +7,8 @@ public static class Repo
 
     public static string Configuration { get; } = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
+    public static string FunctionsDll => Path.Combine(Root, "Urumi.Functions", "bin", Configuration, "net10.0", "Urumi.Functions.dll");
+
     public static string SamplesDll => Path.Combine(Root, "samples", "Urumi.Durable.Samples", "bin", Configuration, "net10.0", "Urumi.Durable.Samples.dll");
 
     public static string Azurite => Environment.GetEnvironmentVariable("URUMI_AZURITE") is { Length: > 0 } path

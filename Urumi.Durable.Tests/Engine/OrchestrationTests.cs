@@ -146,6 +146,20 @@ public sealed class OrchestrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Custom_status_set_in_a_later_step_of_a_running_instance_reaches_its_status()
+    {
+        var id = await _host.Client.ScheduleNewOrchestrationInstanceAsync("Ticker");
+        await Eventually.Until(() => _host.Client.GetInstanceAsync(id, true), m => m?.SerializedCustomStatus == "0", TimeSpan.FromSeconds(10), "custom status 0");
+
+        await _host.Client.RaiseEventAsync(id, "Tick", true);
+        await Eventually.Until(() => _host.Client.GetInstanceAsync(id, true), m => m?.SerializedCustomStatus == "1", TimeSpan.FromSeconds(10), "custom status 1");
+        await _host.Client.RaiseEventAsync(id, "Tick", true);
+        var status = await Eventually.Until(() => _host.Client.GetInstanceAsync(id, true), m => m?.SerializedCustomStatus == "2", TimeSpan.FromSeconds(10), "custom status 2");
+
+        Assert.Equal(OrchestrationRuntimeStatus.Running, status!.RuntimeStatus);
+    }
+
+    [Fact]
     public async Task Terminate_ends_a_waiting_instance_with_the_reason_as_output()
     {
         var id = await _host.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever");

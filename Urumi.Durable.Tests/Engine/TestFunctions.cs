@@ -121,6 +121,17 @@ public static class TestFunctions
         return "got " + value;
     }
 
+    /// <summary>Counts "Tick" events in its custom status, forever.</summary>
+    [Function("Ticker")]
+    public static async Task Ticker([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        for (var ticks = 0; ; ticks++)
+        {
+            context.SetCustomStatus(ticks);
+            await context.WaitForExternalEvent<bool>("Tick");
+        }
+    }
+
     [Function("Echo")]
     public static Task<string> Echo([OrchestrationTrigger] TaskOrchestrationContext context) =>
         context.CallActivityAsync<string>("EchoActivity", context.GetInput<string>());

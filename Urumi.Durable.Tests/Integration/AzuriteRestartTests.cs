@@ -11,7 +11,7 @@ public sealed class AzuriteRestartTests
     public async Task The_engine_reconnects_after_Azurite_restarts_mid_run_and_finishes()
     {
         await using var azurite = await AzuriteServer.StartAsync();
-        await using var app = await SamplesApp.StartAsync(azurite.ConnectionString, "AzuriteRestart", SamplesApp.FastFailover());
+        await using var app = await FunctionApp.StartAsync(azurite.ConnectionString, "AzuriteRestart", FunctionApp.FastFailover());
         var client = app.CreateStorageClient();
         var ids = await CrashRecovery.StartAsync(app, "HelloSequence", new { delayMs = 700 }, 5, "azurite-restart");
         await Eventually.Until(() => Task.FromResult(app.Output), o => o.Contains("Activity SayHello", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "activities to run");

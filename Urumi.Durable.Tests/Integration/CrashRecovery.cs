@@ -10,7 +10,7 @@ namespace Urumi.Durable.Tests.Integration;
 /// <summary>Helpers shared by the kill -9 tests: start samples over HTTP, wait, and check histories.</summary>
 internal static class CrashRecovery
 {
-    public static async Task<List<string>> StartAsync(SamplesApp app, string name, object? input, int count, string prefix)
+    public static async Task<List<string>> StartAsync(FunctionApp app, string name, object? input, int count, string prefix)
     {
         var ids = new List<string>();
         for (var i = 0; i < count; i++)

@@ -15,9 +15,9 @@ public sealed class KillBetweenCheckpointStepsTests
     {
         await using var azurite = await AzuriteServer.StartAsync();
         var hub = "KillCheckpoint";
-        var settings = SamplesApp.FastFailover();
+        var settings = FunctionApp.FastFailover();
         settings["URUMI_FAILPOINTS"] = failpoint;
-        var first = await SamplesApp.StartAsync(azurite.ConnectionString, hub, settings);
+        var first = await FunctionApp.StartAsync(azurite.ConnectionString, hub, settings);
         var client = first.CreateStorageClient();
         var ids = await CrashRecovery.ScheduleAsync(client, "HelloSequence", null, 3, "kill-checkpoint");
 
@@ -25,7 +25,7 @@ public sealed class KillBetweenCheckpointStepsTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains("failpoint " + failpoint.Split('=')[0], first.Output);
 
-        await using var second = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        await using var second = await FunctionApp.StartAsync(azurite.ConnectionString, hub, FunctionApp.FastFailover());
         var results = await CrashRecovery.WaitAllCompletedAsync(client, ids, TimeSpan.FromSeconds(120), () => second.Output);
 
         Assert.All(results, r => Assert.Equal(OrchestrationRuntimeStatus.Completed, r.RuntimeStatus));

@@ -12,7 +12,7 @@ public sealed class KillDuringActivityTests
     {
         await using var azurite = await AzuriteServer.StartAsync();
         var hub = "KillActivity";
-        var first = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        var first = await FunctionApp.StartAsync(azurite.ConnectionString, hub, FunctionApp.FastFailover());
         var client = first.CreateStorageClient();
         var ids = await CrashRecovery.StartAsync(first, "HelloSequence", new { delayMs = 1500 }, 4, "kill-activity");
         foreach (var id in ids)
@@ -21,7 +21,7 @@ public sealed class KillDuringActivityTests
         }
 
         first.Kill();
-        await using var second = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        await using var second = await FunctionApp.StartAsync(azurite.ConnectionString, hub, FunctionApp.FastFailover());
         var results = await CrashRecovery.WaitAllCompletedAsync(client, ids, TimeSpan.FromSeconds(120), () => second.Output);
 
         Assert.All(results, r =>

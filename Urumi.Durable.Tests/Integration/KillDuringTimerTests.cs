@@ -11,7 +11,7 @@ public sealed class KillDuringTimerTests
     {
         await using var azurite = await AzuriteServer.StartAsync();
         var hub = "KillTimer";
-        var first = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        var first = await FunctionApp.StartAsync(azurite.ConnectionString, hub, FunctionApp.FastFailover());
         var client = first.CreateStorageClient();
         var ids = await CrashRecovery.StartAsync(first, "Approval", 5, 2, "kill-timer");
         foreach (var id in ids)
@@ -20,7 +20,7 @@ public sealed class KillDuringTimerTests
         }
 
         first.Kill();
-        await using var second = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        await using var second = await FunctionApp.StartAsync(azurite.ConnectionString, hub, FunctionApp.FastFailover());
         var results = await CrashRecovery.WaitAllCompletedAsync(client, ids, TimeSpan.FromSeconds(120), () => second.Output);
 
         Assert.All(results, r => Assert.Equal("timed out", r.ReadOutputAs<string>()));

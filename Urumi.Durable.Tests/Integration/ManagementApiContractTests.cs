@@ -208,12 +208,12 @@ public sealed class ManagementApiContractTests(SamplesAppFixture fixture) : ICla
     {
         using var anonymous = new HttpClient { BaseAddress = Http.BaseAddress };
         using var functionKey = new HttpClient { BaseAddress = Http.BaseAddress };
-        functionKey.DefaultRequestHeaders.Add("x-functions-key", SamplesApp.FunctionKey);
+        functionKey.DefaultRequestHeaders.Add("x-functions-key", FunctionApp.FunctionKey);
 
         var noKey = await anonymous.GetAsync($"{Base}/instances");
         var wrongKey = await anonymous.GetAsync($"{Base}/instances?code=wrong");
         var notAdmin = await functionKey.GetAsync($"{Base}/instances");
-        var byQuery = await anonymous.GetAsync($"{Base}/instances?code={SamplesApp.AdminKey}");
+        var byQuery = await anonymous.GetAsync($"{Base}/instances?code={FunctionApp.AdminKey}");
         var starterNoKey = await anonymous.PostAsync("/api/orchestrators/HelloSequence", null);
         var starterWithKey = await functionKey.PostAsync("/api/orchestrators/HelloSequence", null);
 

@@ -11,9 +11,9 @@ public sealed class MultiWorkerTests
     {
         await using var azurite = await AzuriteServer.StartAsync();
         var hub = "TwoWorkers";
-        await using var a = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        await using var a = await FunctionApp.StartAsync(azurite.ConnectionString, hub, FunctionApp.FastFailover());
         await Eventually.Until(() => Task.FromResult(a.Output), o => CountOf(o, "acquired partition") == 4, TimeSpan.FromSeconds(30), "worker A to hold all partitions");
-        var b = await SamplesApp.StartAsync(azurite.ConnectionString, hub, SamplesApp.FastFailover());
+        var b = await FunctionApp.StartAsync(azurite.ConnectionString, hub, FunctionApp.FastFailover());
         await Eventually.Until(() => Task.FromResult(b.Output), o => CountOf(o, "acquired partition") == 2, TimeSpan.FromSeconds(60), "worker B to take 2 partitions");
         await Eventually.Until(() => Task.FromResult(a.Output), o => CountOf(o, "(rebalancing)") == 2, TimeSpan.FromSeconds(60), "worker A to give 2 partitions away");
 

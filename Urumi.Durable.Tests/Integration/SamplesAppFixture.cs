@@ -8,12 +8,12 @@ public sealed class SamplesAppFixture : IAsyncLifetime
 {
     public AzuriteServer Azurite { get; private set; } = null!;
 
-    public SamplesApp App { get; private set; } = null!;
+    public FunctionApp App { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Azurite = await AzuriteServer.StartAsync();
-        App = await SamplesApp.StartAsync(Azurite.ConnectionString, "ContractHub");
+        App = await FunctionApp.StartAsync(Azurite.ConnectionString, "ContractHub");
     }
 
     public async Task DisposeAsync()

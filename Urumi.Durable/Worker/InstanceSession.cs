@@ -271,6 +271,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         {
             state.CustomStatus = row?.CustomStatus;
             await WriteRowAsync(state, now, ct);
+            state.WrittenCustomStatus = state.CustomStatus;
             Logger.InstanceRowRepaired(InstanceId, row?.RuntimeStatus.ToString() ?? "missing", state.Status.ToString());
         }
         state.RowInSync = true;
@@ -507,7 +508,6 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     private async Task CheckpointAsync(InstanceState state, List<HistoryEvent> events, bool newExecution, List<Outbound> outbound, List<TaskMessage> local, List<ReceivedMessage> consumed, DateTime now, CancellationToken ct)
     {
         var previousStatus = _state?.Status;
-        var previousCustomStatus = _state?.CustomStatus;
         var rowInSync = _state?.RowInSync ?? false;
         try
         {
@@ -528,9 +528,10 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
             }
             _state = state;
             FailPoints.Hit("checkpoint.afterHistoryAppend");
-            if (!rowInSync || newExecution || previousStatus != state.Status || previousCustomStatus != state.CustomStatus || state.IsTerminal)
+            if (!rowInSync || newExecution || previousStatus != state.Status || state.WrittenCustomStatus != state.CustomStatus || state.IsTerminal)
             {
                 await WriteRowAsync(state, now, ct);
+                state.WrittenCustomStatus = state.CustomStatus;
             }
             state.RowInSync = true;
         }

@@ -33,6 +33,9 @@ internal sealed class InstanceState
 
     public string? CustomStatus { get; set; }
 
+    /// <summary>The custom status the Instances row holds (the orchestrator may change it in any step).</summary>
+    public string? WrittenCustomStatus { get; set; }
+
     public HashSet<string> MessageIds { get; } = [];
 
     public HashSet<int> CompletedTasks { get; } = [];

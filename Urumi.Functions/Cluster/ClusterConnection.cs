@@ -63,7 +63,7 @@ public sealed partial class ClusterConnection(IOptions<UrumiOptions> options, Ku
                 }
                 if (File.Exists(path))
                 {
-                    var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path, settings.Context);
+                    var config = FromKubeconfig(path, settings.Context);
                     var client = Client(config, timer);
                     if (settings.Mode == ClusterMode.Kubeconfig || await AnswersAsync(client, settings.ProbeTimeout))
                     {
@@ -95,6 +95,22 @@ public sealed partial class ClusterConnection(IOptions<UrumiOptions> options, Ku
         simulator.WriteKubeconfig(kubeconfig);
         var config = new KubernetesClientConfiguration { Host = simulator.Url };
         return new ClusterSession(ClusterMode.Simulated, simulator.Url, Client(config, timer), HelmEnvironment(helmHome, kubeconfig, null), simulator);
+    }
+
+    /// <summary>The kubeconfig's context; a user without credentials (KubeSim's kubeconfig) means anonymous access.</summary>
+    private static KubernetesClientConfiguration FromKubeconfig(string path, string? context)
+    {
+        try
+        {
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(path, context);
+        }
+        catch (k8s.Exceptions.KubeConfigException e) when (e.Message.Contains("does not have appropriate auth credentials", StringComparison.Ordinal))
+        {
+            var kubeconfig = KubernetesClientConfiguration.LoadKubeConfig(path);
+            var name = context ?? kubeconfig.CurrentContext;
+            var cluster = kubeconfig.Contexts.First(c => c.Name == name).ContextDetails.Cluster;
+            return new KubernetesClientConfiguration { Host = kubeconfig.Clusters.First(c => c.Name == cluster).ClusterEndpoint.Server };
+        }
     }
 
     private static Kubernetes Client(KubernetesClientConfiguration config, KubernetesCallTimer timer) => new(config, timer);

@@ -79,10 +79,15 @@ public static class ProvisioningGate
     /// <summary>Where an instance stands in the queue (1 = next), or null when it is not waiting.</summary>
     public static async Task<int?> PositionAsync(DurableTaskClient client, string instanceId, CancellationToken ct)
     {
-        var gate = await client.GetInstanceAsync(InstanceId, cancellation: ct);
-        var state = gate?.ReadCustomStatusAs<GateState>();
-        var index = state?.Waiting.IndexOf(instanceId) ?? -1;
+        var index = (await WaitingAsync(client, ct)).IndexOf(instanceId);
         return index < 0 ? null : index + 1;
+    }
+
+    /// <summary>The instances waiting for a slot, in the order they will get one.</summary>
+    public static async Task<List<string>> WaitingAsync(DurableTaskClient client, CancellationToken ct)
+    {
+        var gate = await client.GetInstanceAsync(InstanceId, getInputsAndOutputs: true, cancellation: ct);
+        return gate?.ReadCustomStatusAs<GateState>()?.Waiting ?? [];
     }
 }
 

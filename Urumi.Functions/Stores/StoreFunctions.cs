@@ -83,6 +83,7 @@ public sealed class StoreFunctions(
     [Function("ListStoresHttp")]
     public async Task<IResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "stores")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
         CancellationToken ct)
     {
         var caller = Caller.From(request.HttpContext);
@@ -114,7 +115,8 @@ public sealed class StoreFunctions(
             return Validation(errors);
         }
         var page = await registry.ListAsync(caller.OwnerFilter, phase, engine, limit, request.Query["continuationToken"].FirstOrDefault(), ct);
-        return Results.Json(new { items = page.Items, continuationToken = page.ContinuationToken });
+        var items = page.Items.Any(s => s.Phase == StorePhase.Queued) ? await WithQueuePositions(client, page.Items, ct) : page.Items;
+        return Results.Json(new { items, continuationToken = page.ContinuationToken });
     }
 
     [Function("GetStoreHttp")]
@@ -124,7 +126,7 @@ public sealed class StoreFunctions(
         string id,
         CancellationToken ct)
     {
-        var (store, missing) = await FindAsync(request, id, ct);
+        var (store, missing) = await FindAsync(request, id, ct, client);
         return missing ?? Results.Json(await WithQueuePosition(client, store!, ct));
     }
 
@@ -219,10 +221,19 @@ public sealed class StoreFunctions(
     }
 
     /// <summary>The store when it exists and the caller may see it; otherwise 404 (another owner's store is not disclosed).</summary>
-    private async Task<(Store? Store, IResult? Missing)> FindAsync(HttpRequest request, string id, CancellationToken ct)
+    /// <remarks>
+    /// With <paramref name="client"/>, a store accepted a moment ago whose row the orchestration has not written yet
+    /// is shown from its request (Queued), so the Location of a 202 always answers.
+    /// </remarks>
+    private async Task<(Store? Store, IResult? Missing)> FindAsync(HttpRequest request, string id, CancellationToken ct, DurableTaskClient? client = null)
     {
         var caller = Caller.From(request.HttpContext);
         var store = StoreRequestBody.IsStoreId(id) ? await registry.GetAsync(id, ct) : null;
+        if (store is null && client is not null && StoreRequestBody.IsStoreId(id)
+            && await client.GetInstanceAsync(Store.ProvisionInstanceId(id, 1), true, ct) is { } accepted && accepted.ReadInputAs<StoreRequest>() is { } first)
+        {
+            store = Pending(first, accepted.CreatedAt);
+        }
         return store is not null && caller.MaySee(store.Owner)
             ? (store, null)
             : (null, Problems.Create(404, "store-not-found", "No such store", $"There is no store '{id}' that this key may see."));
@@ -249,6 +260,12 @@ public sealed class StoreFunctions(
             CreatedAt = now, UpdatedAt = now, Attempt = r.Attempt,
             Conditions = [new StoreCondition(StoreConditions.Ready, "False", "Queued", "Waiting for a provisioning slot", now)],
         };
+    }
+
+    private static async Task<IReadOnlyList<Store>> WithQueuePositions(DurableTaskClient client, IReadOnlyList<Store> stores, CancellationToken ct)
+    {
+        var waiting = await ProvisioningGate.WaitingAsync(client, ct);
+        return stores.Select(s => s.Phase == StorePhase.Queued && waiting.IndexOf(Store.ProvisionInstanceId(s.Id, s.Attempt)) is >= 0 and var i ? s with { QueuePosition = i + 1 } : s).ToList();
     }
 
     private static async Task<Store> WithQueuePosition(DurableTaskClient client, Store store, CancellationToken ct) =>

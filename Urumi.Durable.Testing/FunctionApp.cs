@@ -6,17 +6,19 @@ using Urumi.Durable.Storage.AzureStorage;
 namespace Urumi.Durable.Testing;
 
 /// <summary>
-/// The samples function app as a separate process (so tests can kill -9 it), on a free loopback port.
+/// A function app (the samples app unless another dll is given) as a separate process (so tests can kill -9 it),
+/// on a free loopback port, with its output captured.
 /// </summary>
-public sealed class SamplesApp : IAsyncDisposable
+public sealed class FunctionApp : IAsyncDisposable
 {
     public const string AdminKey = "test-admin-key-0123456789";
     public const string FunctionKey = "test-function-key-alice";
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private SamplesApp(string connectionString, string hub, IDictionary<string, string> settings)
+    private FunctionApp(string dll, string connectionString, string hub, IDictionary<string, string> settings)
     {
+        Dll = dll;
         ConnectionString = connectionString;
         Hub = hub;
         Settings = settings;
@@ -25,6 +27,8 @@ public sealed class SamplesApp : IAsyncDisposable
     }
 
     public int Port { get; } = FreePort.Next();
+
+    public string Dll { get; }
 
     public string ConnectionString { get; }
 
@@ -55,9 +59,9 @@ public sealed class SamplesApp : IAsyncDisposable
         ["DurableTask__WorkItemQueueVisibilityTimeout"] = "00:00:10",
     };
 
-    public static async Task<SamplesApp> StartAsync(string connectionString, string hub, IDictionary<string, string>? settings = null)
+    public static async Task<FunctionApp> StartAsync(string connectionString, string hub, IDictionary<string, string>? settings = null, string? dll = null)
     {
-        var app = new SamplesApp(connectionString, hub, settings ?? new Dictionary<string, string>());
+        var app = new FunctionApp(dll ?? Repo.SamplesDll, connectionString, hub, settings ?? new Dictionary<string, string>());
         await app.StartProcessAsync();
         return app;
     }
@@ -90,20 +94,28 @@ public sealed class SamplesApp : IAsyncDisposable
         await Task.Yield();
     }
 
+    /// <summary>Starts the app again (after <see cref="Kill"/>) on the same port with the same settings.</summary>
+    public Task RestartAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        return StartProcessAsync();
+    }
+
     private async Task StartProcessAsync()
     {
-        if (!File.Exists(Repo.SamplesDll))
+        if (!File.Exists(Dll))
         {
-            throw new InvalidOperationException($"The samples app is not built at {Repo.SamplesDll}.");
+            throw new InvalidOperationException($"The function app is not built at {Dll}.");
         }
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(Repo.SamplesDll)!,
+            WorkingDirectory = Path.GetDirectoryName(Dll)!,
         };
-        info.ArgumentList.Add(Repo.SamplesDll);
+        info.ArgumentList.Add(Dll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{Port}");
         info.Environment["AzureWebJobsStorage"] = ConnectionString;
@@ -120,7 +132,7 @@ public sealed class SamplesApp : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        await FreePort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(60), () => "The app said: " + Output);
+        await FreePort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(60), () => "The app said: " + Output, () => HasExited);
     }
 
     private void Append(string? line)

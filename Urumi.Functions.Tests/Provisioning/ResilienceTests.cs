@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Urumi.Durable.Testing;
+using Urumi.Functions.Tests.Support;
+using Urumi.KubeSim.Faults;
+
+namespace Urumi.Functions.Tests.Provisioning;
+
+/// <summary>What the systems Urumi replaces do not survive: a killed helm, a killed control plane, a crowd of requests.</summary>
+[Collection(ControlPlaneCollection.Name)]
+public sealed class ResilienceTests(AzuriteFixture fixture)
+{
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
+    public async Task When_helm_is_killed_mid_install_the_retry_unlocks_the_release_and_the_store_becomes_Ready(string helm)
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, helm);
+        plane.Sim.Server.Faults.FailPods(new PodFault(PodFailure.ProbeFailure, LabelSelector: "app.kubernetes.io/component=wordpress"));
+        using var alice = plane.As(ControlPlane.AliceKey);
+        var id = await ControlPlane.CreateStoreAsync(alice, "sturdy");
+        await Eventually.Until(() => StoreLifecycleTests.ReleaseStatusAsync(plane, id), s => s == "pending-install", TimeSpan.FromSeconds(60), "helm to be installing");
+
+        var killed = KillHelm(id);
+        plane.Sim.Server.Faults.Clear();
+
+        Assert.Equal(1, killed);
+        var store = await plane.WaitForPhaseAsync(id, "Ready");
+        var status = JsonNode.Parse((await plane.HelmAsync("status", id, "--namespace", id, "--output", "json")).EnsureSuccess().Stdout)!;
+        Assert.Equal("deployed", (string?)status["info"]!["status"]);
+        Assert.Equal(2, (int)status["version"]!);
+        var history = (await plane.HelmAsync("history", id, "--namespace", id, "--output", "json")).EnsureSuccess().Stdout;
+        Assert.Contains("Marked failed by Urumi", history);
+        var events = (await ControlPlane.ReadAsync(await alice.GetAsync($"/api/stores/{id}/events")))!["items"]!.AsArray();
+        Assert.Contains(events, e => (string?)e!["step"] == "InstallRelease" && (string?)e["outcome"] == "failed" && ((string?)e["error"])!.Contains("interrupted", StringComparison.Ordinal));
+        Assert.Contains(events, e => (string?)e!["step"] == "InstallRelease" && (string?)e["outcome"] == "succeeded");
+        Assert.Equal("Ready", (string?)store["phase"]);
+    }
+
+    [Fact]
+    public async Task When_the_control_plane_is_killed_mid_provisioning_and_restarted_the_store_becomes_Ready_with_one_release()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3");
+        plane.Sim.Server.Faults.FailPods(new PodFault(PodFailure.ProbeFailure, LabelSelector: "app.kubernetes.io/component=wordpress"));
+        using var alice = plane.As(ControlPlane.AliceKey);
+        var id = await ControlPlane.CreateStoreAsync(alice, "phoenix");
+        await Eventually.Until(() => StoreLifecycleTests.ReleaseStatusAsync(plane, id), s => s == "pending-install", TimeSpan.FromSeconds(60), "helm to be installing");
+
+        plane.App.Kill();
+        Assert.Equal(0, KillHelm(id));
+        plane.Sim.Server.Faults.Clear();
+        await plane.App.RestartAsync();
+
+        await plane.WaitForPhaseAsync(id, "Ready", TimeSpan.FromSeconds(180));
+        var releases = JsonNode.Parse(await plane.ListReleasesAsync())!.AsArray();
+        var release = Assert.Single(releases);
+        Assert.Equal(id, (string?)release!["name"]);
+        Assert.Equal("deployed", (string?)release["status"]);
+    }
+
+    [Fact]
+    public async Task Ten_stores_created_at_once_with_a_limit_of_two_never_run_more_than_two_helm_installs_at_once()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string>
+        {
+            ["Urumi__Provisioning__MaxConcurrent"] = "2",
+            ["Urumi__MaxActiveStoresPerOwner"] = "10",
+        });
+        using var alice = plane.As(ControlPlane.AliceKey);
+
+        var ids = await Task.WhenAll(Enumerable.Range(1, 10).Select(i => ControlPlane.CreateStoreAsync(alice, $"crowd{i}")));
+        // While they wait, the queued ones show where they stand.
+        var positions = new HashSet<int>();
+        await Eventually.Until(async () =>
+        {
+            var ready = 0;
+            foreach (var id in ids)
+            {
+                var store = await ControlPlane.GetStoreAsync(alice, id);
+                if (store["queuePosition"] is { } position)
+                {
+                    Assert.Equal("Queued", (string?)store["phase"]);
+                    positions.Add((int)position);
+                }
+                Assert.NotEqual("Failed", (string?)store["phase"]);
+                ready += (string?)store["phase"] == "Ready" ? 1 : 0;
+            }
+            return ready;
+        }, ready => ready == ids.Length, TimeSpan.FromSeconds(240), "all ten stores Ready");
+
+        Assert.Contains(1, positions);
+        Assert.True(positions.Max() >= 3, $"positions seen: {string.Join(", ", positions)}");
+        var installs = InstallIntervals(plane, ids);
+        Assert.Equal(10, installs.Count);
+        Assert.InRange(MaxOverlap(installs.Values), 1, 2);
+    }
+
+    [Fact]
+    public async Task More_creates_than_the_rate_limit_from_one_IP_get_429_with_Retry_After()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string> { ["Urumi__RateLimit__PermitLimit"] = "2" });
+        using var alice = plane.As(ControlPlane.AliceKey);
+
+        var first = await ControlPlane.CreateAsync(alice, new { name = "Bad Name", engine = "woocommerce" });
+        var second = await ControlPlane.CreateAsync(alice, new { name = "bad name", engine = "woocommerce" });
+        var third = await ControlPlane.CreateAsync(alice, new { name = "fine", engine = "woocommerce" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, first.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, second.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.Response.StatusCode);
+        Assert.Equal("application/problem+json", third.Response.Content.Headers.ContentType?.MediaType);
+        var retryAfter = third.Response.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter!.Value.TotalSeconds, 800, 900);
+        Assert.Equal("[]", (await ControlPlane.ReadAsync(await alice.GetAsync("/api/stores")))!["items"]!.ToJsonString());
+    }
+
+    /// <summary>Kills (SIGKILL) the helm processes installing <paramref name="release"/>; returns how many there were.</summary>
+    private static int KillHelm(string release)
+    {
+        var killed = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            string cmdline;
+            try
+            {
+                cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (cmdline.Contains("helm", StringComparison.Ordinal) && cmdline.Contains($"upgrade --install {release} ", StringComparison.Ordinal))
+            {
+                try
+                {
+                    Process.GetProcessById(int.Parse(Path.GetFileName(dir), System.Globalization.CultureInfo.InvariantCulture)).Kill();
+                    killed++;
+                }
+                catch (ArgumentException)
+                {
+                }
+            }
+        }
+        return killed;
+    }
+
+    /// <summary>From the simulator's record of writes to Helm's release Secrets: when each install started and ended.</summary>
+    private static Dictionary<string, (long Start, long End)> InstallIntervals(ControlPlane plane, IEnumerable<string> ids)
+    {
+        var intervals = new Dictionary<string, (long Start, long End)>();
+        foreach (var id in ids)
+        {
+            var writes = plane.Sim.Server.Operations.Query(o => o.Resource == "secrets" && o.Namespace == id && (o.Name ?? "").StartsWith($"sh.helm.release.v1.{id}.", StringComparison.Ordinal) && o.Code < 300);
+            var start = writes.First(o => o.Detail == "pending-install").Sequence;
+            var end = writes.First(o => o.Detail is "deployed" or "failed").Sequence;
+            intervals[id] = (start, end);
+        }
+        return intervals;
+    }
+
+    private static int MaxOverlap(IEnumerable<(long Start, long End)> intervals)
+    {
+        var points = intervals.SelectMany(i => new[] { (At: i.Start, Delta: 1), (At: i.End, Delta: -1) }).OrderBy(p => p.At).ThenBy(p => p.Delta);
+        int current = 0, max = 0;
+        foreach (var (_, delta) in points)
+        {
+            current += delta;
+            max = Math.Max(max, current);
+        }
+        return max;
+    }
+}

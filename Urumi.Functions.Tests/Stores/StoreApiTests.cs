@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using k8s;
+using Urumi.Durable.Testing;
+using Urumi.Functions.Tests.Support;
+
+namespace Urumi.Functions.Tests.Stores;
+
+/// <summary>The HTTP contract: bad input gets the right 4xx with field details and creates nothing; owners are kept apart.</summary>
+[Collection(ControlPlaneCollection.Name)]
+public sealed class StoreApiTests(AzuriteFixture fixture)
+{
+    [Fact]
+    public async Task Bad_requests_get_the_right_4xx_and_create_nothing()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3");
+        using var alice = plane.As(ControlPlane.AliceKey);
+        using var bob = plane.As(ControlPlane.BobKey);
+        using var anonymous = new HttpClient { BaseAddress = plane.Admin.BaseAddress };
+
+        async Task Expect(HttpClient client, HttpContent? content, HttpStatusCode status, string? field)
+        {
+            var response = await client.PostAsync("/api/stores", content);
+            var body = await ControlPlane.ReadAsync(response);
+            Assert.True(response.StatusCode == status, $"{content?.ReadAsStringAsync().Result[..Math.Min(80, (int)(content.Headers.ContentLength ?? 0))]} -> {(int)response.StatusCode}, not {(int)status}: {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            if (field is not null)
+            {
+                Assert.NotNull(body!["errors"]?[field]);
+            }
+        }
+
+        StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+        await Expect(alice, JsonContent.Create(new { name = "MyShop", engine = "woocommerce" }), HttpStatusCode.BadRequest, "name");
+        await Expect(alice, JsonContent.Create(new { name = new string('a', 64), engine = "woocommerce" }), HttpStatusCode.BadRequest, "name");
+        await Expect(alice, JsonContent.Create(new { name = "../x", engine = "woocommerce" }), HttpStatusCode.BadRequest, "name");
+        await Expect(alice, JsonContent.Create(new { name = "bücher", engine = "woocommerce" }), HttpStatusCode.BadRequest, "name");
+        await Expect(alice, JsonContent.Create(new { name = "ab", engine = "woocommerce" }), HttpStatusCode.BadRequest, "name");
+        await Expect(alice, JsonContent.Create(new { name = "shop\n", engine = "woocommerce" }), HttpStatusCode.BadRequest, "name");
+        await Expect(alice, Json("{\"name\": \"shop\", \"engine\": "), HttpStatusCode.BadRequest, "body");
+        await Expect(alice, Json(new string(' ', 10 * 1024 * 1024)), HttpStatusCode.RequestEntityTooLarge, null);
+        await Expect(alice, JsonContent.Create(new { name = "shop", engine = "magento" }), HttpStatusCode.BadRequest, "engine");
+        await Expect(alice, JsonContent.Create(new { name = "shop", engine = "medusa", plan = "huge" }), HttpStatusCode.BadRequest, "plan");
+        await Expect(alice, JsonContent.Create(new { name = "shop", engine = "medusa", extra = 1 }), HttpStatusCode.BadRequest, "extra");
+        await Expect(alice, JsonContent.Create(new { name = 42, engine = "medusa" }), HttpStatusCode.BadRequest, "name");
+        await Expect(alice, new StringContent("name=shop", Encoding.UTF8, "application/x-www-form-urlencoded"), HttpStatusCode.UnsupportedMediaType, null);
+        await Expect(anonymous, JsonContent.Create(new { name = "shop", engine = "woocommerce" }), HttpStatusCode.Unauthorized, null);
+        using var wrongKey = plane.As("not-a-key");
+        await Expect(wrongKey, JsonContent.Create(new { name = "shop", engine = "woocommerce" }), HttpStatusCode.Unauthorized, null);
+
+        // Another owner's store: not found for every verb, and it stays as it is.
+        var id = await ControlPlane.CreateStoreAsync(alice, "alices");
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/stores/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.DeleteAsync($"/api/stores/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.PostAsync($"/api/stores/{id}/retry", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/stores/{id}/events")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync("/api/stores/..%2Fx")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await alice.GetAsync("/api/stores?status=Sleeping")).StatusCode);
+        Assert.Equal("[]", (await ControlPlane.ReadAsync(await bob.GetAsync("/api/stores")))!["items"]!.ToJsonString());
+        Assert.Empty((await ControlPlane.ReadAsync(await bob.GetAsync("/api/audit")))!["items"]!.AsArray());
+
+        // Of all those requests, only alice's one store exists, in the registry and in the cluster.
+        var all = (await ControlPlane.ReadAsync(await plane.Admin.GetAsync("/api/stores")))!["items"]!.AsArray();
+        Assert.Equal(id, (string?)Assert.Single(all)!["id"]);
+        await plane.WaitForPhaseAsync(id, "Ready");
+        var namespaces = (await plane.Sim.Client.CoreV1.ListNamespaceAsync(labelSelector: "app.kubernetes.io/managed-by=urumi")).Items;
+        Assert.Equal(id, Assert.Single(namespaces).Metadata.Name);
+    }
+
+    [Fact]
+    public async Task Idempotency_keys_names_and_the_per_owner_limit()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string> { ["Urumi__MaxActiveStoresPerOwner"] = "2" });
+        using var alice = plane.As(ControlPlane.AliceKey);
+
+        var first = await ControlPlane.CreateAsync(alice, new { name = "one", engine = "woocommerce" }, idempotencyKey: "req-1");
+        var again = await ControlPlane.CreateAsync(alice, new { name = "one", engine = "woocommerce" }, idempotencyKey: "req-1");
+        var reused = await ControlPlane.CreateAsync(alice, new { name = "one", engine = "medusa" }, idempotencyKey: "req-1");
+        Assert.Equal(HttpStatusCode.Accepted, first.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, again.Response.StatusCode);
+        Assert.Equal((string?)first.Body!["store"]!["id"], (string?)again.Body!["store"]!["id"]);
+        Assert.Equal(first.Response.Headers.Location, again.Response.Headers.Location);
+        Assert.Equal((HttpStatusCode)422, reused.Response.StatusCode);
+
+        var taken = await ControlPlane.CreateAsync(alice, new { name = "one", engine = "medusa" });
+        Assert.Equal(HttpStatusCode.Conflict, taken.Response.StatusCode);
+        Assert.NotNull(taken.Body!["errors"]!["name"]);
+
+        await ControlPlane.CreateStoreAsync(alice, "two");
+        await Eventually.Until(async () => (await ControlPlane.ReadAsync(await alice.GetAsync("/api/stores")))!["items"]!.AsArray().Count, n => n == 2, TimeSpan.FromSeconds(30), "both stores recorded");
+        var over = await ControlPlane.CreateAsync(alice, new { name = "three", engine = "woocommerce" });
+        Assert.Equal(HttpStatusCode.Forbidden, over.Response.StatusCode);
+        Assert.Equal("https://urumi.dev/problems/store-limit", (string?)over.Body!["type"]);
+
+        // Another owner is not limited by alice's stores, and may use the same name.
+        using var bob = plane.As(ControlPlane.BobKey);
+        Assert.Equal(HttpStatusCode.Accepted, (await ControlPlane.CreateAsync(bob, new { name = "one", engine = "woocommerce" })).Response.StatusCode);
+        var instances = new List<string>();
+        await foreach (var i in plane.Storage().GetAllInstancesAsync(new Urumi.Durable.Client.OrchestrationQuery { InstanceIdPrefix = "one-" }))
+        {
+            instances.Add(i.InstanceId);
+        }
+        Assert.Equal(2, instances.Count);
+    }
+
+    [Fact]
+    public async Task Info_announces_the_cluster_and_health_checks_storage_and_cluster()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm4");
+        using var anonymous = new HttpClient { BaseAddress = plane.Admin.BaseAddress };
+
+        var info = (await ControlPlane.ReadAsync(await anonymous.GetAsync("/api/info")))!;
+        var health = await anonymous.GetAsync("/api/health");
+
+        Assert.Equal("Kubeconfig", (string?)info["cluster"]!["mode"]);
+        Assert.False((bool)info["cluster"]!["simulated"]!);
+        Assert.Equal("v4.1.4", (string?)info["helm"]!["version"]);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Urumi.Durable.Client;
+using Urumi.Durable.Testing;
+using Urumi.KubeSim.Testing;
+
+namespace Urumi.Functions.Tests.Support;
+
+/// <summary>One Azurite for the end-to-end tests (they share it, each with its own task hub).</summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    public AzuriteServer Azurite { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Azurite = await AzuriteServer.StartAsync();
+
+    public async Task DisposeAsync() => await Azurite.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ControlPlaneCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "control plane";
+}
+
+/// <summary>
+/// The Urumi function app as its own process (so it can be killed), on a fresh KubeSim through its kubeconfig
+/// (Urumi:Cluster:Mode Kubeconfig) with the pinned helm, and quick timings.
+/// </summary>
+public sealed class ControlPlane : IAsyncDisposable
+{
+    public const string AliceKey = "alice-key-0123456789";
+    public const string BobKey = "bob-key-0123456789";
+
+    private ControlPlane(Sim sim, FunctionApp app, string helmTool)
+    {
+        Sim = sim;
+        App = app;
+        HelmTool = helmTool;
+    }
+
+    public Sim Sim { get; }
+    public FunctionApp App { get; }
+    public string HelmTool { get; }
+    public HttpClient Admin => App.Http;
+
+    public static async Task<ControlPlane> StartAsync(AzuriteServer azurite, string helmTool = "helm3", IDictionary<string, string>? settings = null)
+    {
+        var sim = await Sim.StartAsync();
+        var all = new Dictionary<string, string>(FunctionApp.FastFailover())
+        {
+            ["Auth__Keys__alice"] = AliceKey,
+            ["Auth__Keys__bob"] = BobKey,
+            ["Urumi__Cluster__Mode"] = "Kubeconfig",
+            ["Urumi__Cluster__Kubeconfig"] = sim.KubeconfigPath,
+            ["Urumi__Helm__Path"] = Repo.Tool(helmTool),
+            ["Urumi__Helm__Timeout"] = "00:00:30",
+            ["Urumi__Helm__UninstallTimeout"] = "00:00:30",
+            ["Urumi__Provisioning__Deadline"] = "00:03:00",
+            ["Urumi__Provisioning__PollInterval"] = "00:00:00.2",
+            ["Urumi__Provisioning__FirstRetryInterval"] = "00:00:00.5",
+            ["Urumi__Provisioning__MaxRetryInterval"] = "00:00:02",
+            ["Urumi__Provisioning__NamespaceDeletionTimeout"] = "00:00:30",
+            ["Urumi__RateLimit__PermitLimit"] = "1000",
+            ["TMPDIR"] = sim.Directory,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+        var hub = "e2e" + Guid.NewGuid().ToString("N")[..10];
+        var app = await FunctionApp.StartAsync(azurite.ConnectionString, hub, all, Repo.FunctionsDll);
+        return new ControlPlane(sim, app, helmTool);
+    }
+
+    public HttpClient As(string key)
+    {
+        var client = new HttpClient { BaseAddress = Admin.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add("x-functions-key", key);
+        return client;
+    }
+
+    public DurableTaskClient Storage() => App.CreateStorageClient();
+
+    /// <summary>POST /api/stores; returns the response and its JSON (the store under "store").</summary>
+    public static async Task<(HttpResponseMessage Response, JsonNode? Body)> CreateAsync(HttpClient client, object body, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/stores") { Content = JsonContent.Create(body) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+        var response = await client.SendAsync(request);
+        return (response, await ReadAsync(response));
+    }
+
+    /// <summary>Creates a store and returns its id (asserting the 202).</summary>
+    public static async Task<string> CreateStoreAsync(HttpClient client, string name, string engine = "woocommerce", bool keepFailed = false)
+    {
+        var (response, body) = await CreateAsync(client, new { name, engine, plan = "small", keepFailed });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"POST /api/stores answered {(int)response.StatusCode}: {body}");
+        return (string)body!["store"]!["id"]!;
+    }
+
+    public static async Task<JsonNode> GetStoreAsync(HttpClient client, string id)
+    {
+        var response = await client.GetAsync($"/api/stores/{id}");
+        var body = await ReadAsync(response);
+        Assert.True(response.IsSuccessStatusCode, $"GET /api/stores/{id} answered {(int)response.StatusCode}: {body}");
+        return body!;
+    }
+
+    /// <summary>Polls the store until it reaches <paramref name="phase"/>; fails at once when it settles on another final phase.</summary>
+    public async Task<JsonNode> WaitForPhaseAsync(string id, string phase, TimeSpan? timeout = null)
+    {
+        string[] final = ["Ready", "Failed", "Deleted"];
+        var store = await Eventually.Until(
+            async () =>
+            {
+                await Task.Delay(100);
+                return await GetStoreAsync(Admin, id);
+            },
+            s => (string?)s["phase"] == phase || final.Contains((string?)s["phase"]) && (string?)s["phase"] != phase,
+            timeout ?? TimeSpan.FromSeconds(120),
+            $"store {id} to be {phase}");
+        Assert.True((string?)store["phase"] == phase, $"store {id} is {store["phase"]}, not {phase}: {store["lastError"]}\n{store}\n--- app output ---\n{Tail(App.Output)}");
+        return store;
+    }
+
+    public async Task<CommandResult> HelmAsync(params string[] arguments) => await Sim.RunAsync(HelmTool, arguments);
+
+    /// <summary>`helm list` of every release in every status (Helm 3 needs --all for that; Helm 4 shows all and has no such flag).</summary>
+    public async Task<string> ListReleasesAsync() => HelmTool == "helm3"
+        ? (await HelmAsync("list", "--all-namespaces", "--all", "--output", "json")).EnsureSuccess().Stdout
+        : (await HelmAsync("list", "--all-namespaces", "--output", "json")).EnsureSuccess().Stdout;
+
+    public static async Task<JsonNode?> ReadAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text);
+    }
+
+    public static string Tail(string text, int lines = 60) => string.Join('\n', text.Split('\n').TakeLast(lines));
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await Sim.DisposeAsync();
+    }
+}
