@@ -97,8 +97,9 @@ public sealed class HelmCliTests
         var install = helm.UpgradeInstallAsync(WooCommerce(TimeSpan.FromMinutes(5)), version, forceful: kill.Token);
         await Eventually.Until(() => storage.LatestAsync("store-1", Ns), r => r?.Status == HelmReleaseStatus.PendingInstall,
             TimeSpan.FromSeconds(60), "the release to be pending-install");
-        await Eventually.Until(() => sim.Client.AppsV1.ReadNamespacedDeploymentAsync("store-1-wordpress", Ns),
-            d => d.Status?.Replicas > 0, TimeSpan.FromSeconds(60), "helm to be waiting on WordPress");
+        // The release record can come before the Deployment (Helm 4 applies server-side): not found yet is "not yet".
+        await Eventually.Until(async () => (await sim.Client.AppsV1.ListNamespacedDeploymentAsync(Ns)).Items.FirstOrDefault(d => d.Metadata.Name == "store-1-wordpress"),
+            d => d?.Status?.Replicas > 0, TimeSpan.FromSeconds(60), "helm to be waiting on WordPress");
         kill.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => install);
 

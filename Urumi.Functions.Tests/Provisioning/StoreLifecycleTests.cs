@@ -47,7 +47,7 @@ public sealed class StoreLifecycleTests(AzuriteFixture fixture)
         // The audit timeline names who asked and every step.
         var events = (await ControlPlane.ReadAsync(await alice.GetAsync($"/api/stores/{id}/events")))!["items"]!.AsArray();
         Assert.Contains(events, e => (string?)e!["kind"] == "requested" && (string?)e["requestedBy"] == "alice" && (string?)e["clientIp"] == "127.0.0.1");
-        foreach (var step in new[] { "PrepareNamespace", "ApplyGuardrails", "CreateCredentials", "InstallRelease", "VerifyRollout" })
+        foreach (var step in new[] { "PrepareNamespace", "InstallRelease", "VerifyRollout" })
         {
             Assert.Contains(events, e => (string?)e!["step"] == step && (string?)e["outcome"] == "succeeded" && e["endedAt"] is not null);
         }

@@ -18,16 +18,18 @@ public static class ProvisionStore
     {
         var r = context.GetInput<StoreRequest>()!;
         var retry = r.Policy.Retry();
+        // Queue at the gate while the store is recorded.
+        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateSignal.Acquire, context.InstanceId));
+        var granted = context.WaitForExternalEvent<bool>(ProvisioningGate.GrantedEvent);
         var live = await context.CallActivityAsync<bool>(nameof(StoreActivities.RecordStore), r, retry);
         if (!live)
         {
+            Release(context);
             return new ProvisionResult("Skipped", "the store is being deleted");
         }
 
         using var cancelWait = new CancellationTokenSource();
         var cancel = context.WaitForExternalEvent<CancelRequest>(CancelEvent, cancelWait.Token);
-        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateSignal.Acquire, context.InstanceId));
-        var granted = context.WaitForExternalEvent<bool>(ProvisioningGate.GrantedEvent);
         if (await Task.WhenAny(granted, cancel) == cancel)
         {
             return Stopped(context, cancel.Result, "deleted while queued");
@@ -50,14 +52,8 @@ public static class ProvisionStore
         if (winner == work && work.IsCompletedSuccessfully)
         {
             deadlineTimer.Cancel();
-            var url = work.Result;
-
-            await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Ready, "Ready", 100,
-                Url: url, AdminUrl: url + (r.Engine == "woocommerce" ? "/wp-admin/" : "/app"), ClearError: true,
-                Conditions: [new(StoreConditions.Ready, "True", "Provisioned", $"The store is up at {url}"), new(StoreConditions.Reconciling, "False", "Provisioned", "Provisioning finished")]), retry);
             Release(context);
-            await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Ready"));
-            return new ProvisionResult("Ready", Url: url);
+            return new ProvisionResult("Ready", Url: r.Url);
         }
         if (winner == deadline)
         {
@@ -82,24 +78,15 @@ public static class ProvisionStore
         return new ProvisionResult("Failed", reason + kept);
     }
 
-    /// <summary>The steps; stops scheduling new ones once the race is lost. Returns the store's URL.</summary>
-    private static async Task<string> WorkAsync(TaskOrchestrationContext context, StoreRequest r, TaskOptions retry, StepTracker step)
+    /// <summary>The steps (each activity shows its step on the store's row); stops scheduling new ones once the race is lost.</summary>
+    private static async Task WorkAsync(TaskOrchestrationContext context, StoreRequest r, TaskOptions retry, StepTracker step)
     {
-        async Task Run(string name, int progress, string activity, string message)
-        {
-            step.Enter(name);
-            await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Provisioning, name, progress,
-                Conditions: [new(StoreConditions.Reconciling, "True", name, message), new(StoreConditions.Ready, "False", "Provisioning", message)]), retry);
-            step.Enter(name);
-            await context.CallActivityAsync(activity, r, retry);
-        }
-
-        await Run("Namespace", 10, nameof(StoreActivities.PrepareNamespace), "Creating the namespace");
-        await Run("Guardrails", 20, nameof(StoreActivities.ApplyGuardrails), "Applying the quota, limit range and network policy");
-        await Run("Credentials", 30, nameof(StoreActivities.CreateCredentials), "Generating the store's credentials");
-        await Run("Install", 40, nameof(StoreActivities.InstallRelease), $"Installing the {r.Engine} chart with helm");
-        await Run("Verify", 90, nameof(StoreActivities.VerifyRollout), "Checking every Deployment, StatefulSet and Job");
-        return r.Url;
+        step.Enter("Namespace");
+        await context.CallActivityAsync(nameof(StoreActivities.PrepareNamespace), r, retry);
+        step.Enter("Install");
+        await context.CallActivityAsync<InstallOutcome>(nameof(StoreActivities.InstallRelease), r, retry);
+        step.Enter("Verify");
+        await context.CallActivityAsync<string>(nameof(StoreActivities.VerifyRollout), r, retry);
     }
 
     /// <summary>Removes the release and the namespace and waits for the namespace to go; false when it did not.</summary>

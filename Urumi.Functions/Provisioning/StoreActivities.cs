@@ -35,14 +35,29 @@ public sealed partial class StoreActivities(
         {
             var recorded = await Guard(() => registry.RecordAsync(new Store
             {
-                Id = r.StoreId, Name = r.Name, Engine = r.Engine, Plan = r.Plan, Owner = r.Owner,
-                Phase = StorePhase.Queued, Step = "Queued", Progress = 0, Conditions = [queued], CreatedAt = now, UpdatedAt = now, Attempt = 1,
+                Id = r.StoreId,
+                Name = r.Name,
+                Engine = r.Engine,
+                Plan = r.Plan,
+                Owner = r.Owner,
+                Phase = StorePhase.Queued,
+                Step = "Queued",
+                Progress = 0,
+                Conditions = [queued],
+                CreatedAt = now,
+                UpdatedAt = now,
+                Attempt = 1,
             }, ct));
             return recorded.Phase != StorePhase.Deleted;
         }
         var updated = await Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : s with
         {
-            Phase = StorePhase.Queued, Step = "Queued", Progress = 0, Attempt = r.Attempt, LastError = null, UpdatedAt = now,
+            Phase = StorePhase.Queued,
+            Step = "Queued",
+            Progress = 0,
+            Attempt = r.Attempt,
+            LastError = null,
+            UpdatedAt = now,
             Conditions = StoreConditions.Set(s.Conditions, queued),
         }, ct));
         return updated.Phase == StorePhase.Queued;
@@ -79,40 +94,52 @@ public sealed partial class StoreActivities(
         }, ct));
     }
 
+    /// <summary>
+    /// The namespace (labels: managed-by, store id, owner, Pod Security), its ResourceQuota, LimitRange and
+    /// deny-by-default NetworkPolicy (each applied idempotently), and the credentials Secret, created once: a retry
+    /// must not change passwords a database already uses.
+    /// </summary>
     [Function(nameof(PrepareNamespace))]
     public async Task PrepareNamespace([ActivityTrigger] StoreRequest r, CancellationToken ct)
     {
         using var measured = metrics.Measure(r.StoreId);
+        var announced = Announce(r, "Namespace", 10, "Creating the namespace, quota, limit range, network policy and credentials", ct);
         var kube = await StoreClusterAsync();
         var applied = await Guard(() => kube.ApplyNamespaceAsync(r.StoreId, StoreResources.NamespaceLabels(r), ct));
+        await announced;
         if (!applied)
         {
             throw new TransientStoreException($"namespace {r.StoreId} is still being deleted (Terminating); waiting for it to go");
         }
-        await Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s with { HoldsResources = true }, ct));
+        await Task.WhenAll(
+            Guard(() => kube.ApplyResourceQuotaAsync(StoreResources.Quota(r.StoreId, StorePlans.Quota(r.Plan, Options.Plans)), ct)),
+            Guard(() => kube.ApplyLimitRangeAsync(StoreResources.LimitRange(r.StoreId), ct)),
+            Guard(() => kube.ApplyNetworkPolicyAsync(StoreResources.DefaultDeny(r.StoreId, Options.Cluster.IngressNamespace), ct)),
+            CreateCredentialsAsync(kube, r, ct));
     }
 
-    [Function(nameof(ApplyGuardrails))]
-    public async Task ApplyGuardrails([ActivityTrigger] StoreRequest r, CancellationToken ct)
+    private async Task CreateCredentialsAsync(StoreCluster kube, StoreRequest r, CancellationToken ct)
     {
-        using var measured = metrics.Measure(r.StoreId);
-        var kube = await StoreClusterAsync();
-        await Guard(() => kube.ApplyResourceQuotaAsync(StoreResources.Quota(r.StoreId, StorePlans.Quota(r.Plan, Options.Plans)), ct));
-        await Guard(() => kube.ApplyLimitRangeAsync(StoreResources.LimitRange(r.StoreId), ct));
-        await Guard(() => kube.ApplyNetworkPolicyAsync(StoreResources.DefaultDeny(r.StoreId, Options.Cluster.IngressNamespace), ct));
-    }
-
-    /// <summary>Creates the credentials Secret once: a retry must not change passwords a database already uses.</summary>
-    [Function(nameof(CreateCredentials))]
-    public async Task<bool> CreateCredentials([ActivityTrigger] StoreRequest r, CancellationToken ct)
-    {
-        using var measured = metrics.Measure(r.StoreId);
-        var kube = await StoreClusterAsync();
-        if (await Guard(() => kube.SecretExistsAsync(r.StoreId, StoreResources.SecretName(r.StoreId), ct)))
+        if (!await Guard(() => kube.SecretExistsAsync(r.StoreId, StoreResources.SecretName(r.StoreId), ct)))
         {
-            return false;
+            await Guard(() => kube.CreateSecretAsync(StoreResources.Credentials(r.StoreId, r.StoreId, r.Engine), ct));
         }
-        return await Guard(() => kube.CreateSecretAsync(StoreResources.Credentials(r.StoreId, r.StoreId, r.Engine), ct));
+    }
+
+    /// <summary>Shows the step the store is in (phase Provisioning) on its row.</summary>
+    private Task Announce(StoreRequest r, string step, int progress, string message, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        return Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : s with
+        {
+            Phase = StorePhase.Provisioning,
+            Step = step,
+            Progress = progress,
+            HoldsResources = true,
+            UpdatedAt = now,
+            Conditions = StoreConditions.Set(StoreConditions.Set(s.Conditions, new StoreCondition(StoreConditions.Reconciling, "True", step, message, now)),
+                new StoreCondition(StoreConditions.Ready, "False", "Provisioning", message, now)),
+        }, ct));
     }
 
     /// <summary>
@@ -124,9 +151,11 @@ public sealed partial class StoreActivities(
     public async Task<InstallOutcome> InstallRelease([ActivityTrigger] StoreRequest r, CancellationToken ct)
     {
         using var measured = metrics.Measure(r.StoreId);
+        var announced = Announce(r, "Install", 40, $"Installing the {r.Engine} chart with helm", ct);
         var session = await cluster.GetAsync();
         var storage = new HelmReleaseStorage(session.Kubernetes);
         var before = await Guard(() => storage.LatestAsync(r.StoreId, r.StoreId, ct));
+        await announced;
         string? unlockedFrom = null;
         if (before is { IsLocked: true })
         {
@@ -149,14 +178,38 @@ public sealed partial class StoreActivities(
         }
     }
 
-    /// <summary>Checks every Deployment, StatefulSet and Job of the namespace; the cause of what is not ready is the error.</summary>
+    /// <summary>
+    /// Checks every Deployment, StatefulSet and Job of the namespace; when all are rolled out the store is marked
+    /// Ready with its URLs, otherwise the cause of what is not ready is the error.
+    /// </summary>
     [Function(nameof(VerifyRollout))]
     public async Task<string> VerifyRollout([ActivityTrigger] StoreRequest r, CancellationToken ct)
     {
-        using var measured = metrics.Measure(r.StoreId);
-        var kube = await StoreClusterAsync();
-        var report = Rollout.Verify(await Guard(() => kube.SnapshotAsync(r.StoreId, ct)));
-        return report.Ready ? report.Summary : throw new PermanentStoreException($"the rollout did not become ready: {report.Summary}");
+        using (metrics.Measure(r.StoreId))
+        {
+            var kube = await StoreClusterAsync();
+            var report = Rollout.Verify(await Guard(() => kube.SnapshotAsync(r.StoreId, ct)));
+            if (!report.Ready)
+            {
+                throw new PermanentStoreException($"the rollout did not become ready: {report.Summary}");
+            }
+            var now = time.GetUtcNow();
+            var admin = r.Url + (r.Engine == "woocommerce" ? "/wp-admin/" : "/app");
+            await Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : s with
+            {
+                Phase = StorePhase.Ready,
+                Step = "Ready",
+                Progress = 100,
+                Url = r.Url,
+                AdminUrl = admin,
+                LastError = null,
+                UpdatedAt = now,
+                Conditions = StoreConditions.Set(StoreConditions.Set(s.Conditions, new StoreCondition(StoreConditions.Ready, "True", "Provisioned", $"The store is up at {r.Url}", now)),
+                    new StoreCondition(StoreConditions.Reconciling, "False", "Provisioned", report.Summary, now)),
+            }, ct));
+            metrics.Complete(r.StoreId, "Ready");
+            return report.Summary;
+        }
     }
 
     /// <summary>Interrupts a helm install of this store running in this process (best effort: it may run on another worker).</summary>
@@ -210,7 +263,7 @@ public sealed partial class StoreActivities(
         return instance is { IsCompleted: false };
     }
 
-    /// <summary>Records how long a store took end to end and how much of it was helm and Kubernetes.</summary>
+    /// <summary>Records that a provisioning ended (and logs how much of it was helm and Kubernetes).</summary>
     [Function(nameof(ReportTimings))]
     public void ReportTimings([ActivityTrigger] StoreTimingReport report) => metrics.Complete(report.StoreId, report.Outcome);
 

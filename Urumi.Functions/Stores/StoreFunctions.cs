@@ -55,12 +55,13 @@ public sealed class StoreFunctions(
         {
             return await Replay(request, client, earlier, body, ct);
         }
-        if (await registry.FindByNameAsync(caller.Owner, body.Name, ct) is { } taken)
+        var owned = await registry.ListOwnedAsync(caller.Owner, ct);
+        if (owned.FirstOrDefault(s => s.Name == body.Name) is { } taken)
         {
             return Problems.Create(409, "name-taken", "The name is taken", $"You already have a store named '{body.Name}' ({taken.Id}, {taken.Phase}).",
                 new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [$"'{body.Name}' is already one of your stores"] }, ["storeId"] = taken.Id });
         }
-        var active = await registry.CountActiveAsync(caller.Owner, ct);
+        var active = owned.Count(s => s.IsActive);
         if (active >= Options.MaxActiveStoresPerOwner)
         {
             return Problems.Create(403, "store-limit", "Too many active stores",
@@ -256,8 +257,16 @@ public sealed class StoreFunctions(
         var now = createdAt ?? time.GetUtcNow();
         return new Store
         {
-            Id = r.StoreId, Name = r.Name, Engine = r.Engine, Plan = r.Plan, Owner = r.Owner, Phase = StorePhase.Queued, Step = "Queued",
-            CreatedAt = now, UpdatedAt = now, Attempt = r.Attempt,
+            Id = r.StoreId,
+            Name = r.Name,
+            Engine = r.Engine,
+            Plan = r.Plan,
+            Owner = r.Owner,
+            Phase = StorePhase.Queued,
+            Step = "Queued",
+            CreatedAt = now,
+            UpdatedAt = now,
+            Attempt = r.Attempt,
             Conditions = [new StoreCondition(StoreConditions.Ready, "False", "Queued", "Waiting for a provisioning slot", now)],
         };
     }

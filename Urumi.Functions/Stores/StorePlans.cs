@@ -14,13 +14,23 @@ public static partial class StorePlans
     {
         ["small"] = new(StringComparer.Ordinal)
         {
-            ["requests.cpu"] = "1", ["requests.memory"] = "1Gi", ["limits.cpu"] = "2", ["limits.memory"] = "2Gi",
-            ["persistentvolumeclaims"] = "2", ["pods"] = "10", ["requests.storage"] = "10Gi",
+            ["requests.cpu"] = "1",
+            ["requests.memory"] = "1Gi",
+            ["limits.cpu"] = "2",
+            ["limits.memory"] = "2Gi",
+            ["persistentvolumeclaims"] = "2",
+            ["pods"] = "10",
+            ["requests.storage"] = "10Gi",
         },
         ["medium"] = new(StringComparer.Ordinal)
         {
-            ["requests.cpu"] = "2", ["requests.memory"] = "3Gi", ["limits.cpu"] = "4", ["limits.memory"] = "6Gi",
-            ["persistentvolumeclaims"] = "4", ["pods"] = "20", ["requests.storage"] = "40Gi",
+            ["requests.cpu"] = "2",
+            ["requests.memory"] = "3Gi",
+            ["limits.cpu"] = "4",
+            ["limits.memory"] = "6Gi",
+            ["persistentvolumeclaims"] = "4",
+            ["pods"] = "20",
+            ["requests.storage"] = "40Gi",
         },
     };
 

@@ -35,27 +35,19 @@ public sealed class StoreRegistry
         return null;
     }
 
-    /// <summary>The owner's store of that name that is not Deleted, if any.</summary>
-    public async Task<Store?> FindByNameAsync(string owner, string name, CancellationToken ct = default)
+    /// <summary>The owner's stores that are not Deleted.</summary>
+    public async Task<List<Store>> ListOwnedAsync(string owner, CancellationToken ct = default)
     {
         await _created.Value;
-        await foreach (var entity in _table.QueryAsync<TableEntity>($"PartitionKey eq '{Escape(owner)}' and Name eq '{Escape(name)}' and Phase ne 'Deleted'", cancellationToken: ct))
-        {
-            return ToStore(entity);
-        }
-        return null;
-    }
-
-    public async Task<int> CountActiveAsync(string owner, CancellationToken ct = default)
-    {
-        await _created.Value;
-        var count = 0;
+        var stores = new List<Store>();
         await foreach (var entity in _table.QueryAsync<TableEntity>($"PartitionKey eq '{Escape(owner)}' and Phase ne 'Deleted'", cancellationToken: ct))
         {
-            count += ToStore(entity).IsActive ? 1 : 0;
+            stores.Add(ToStore(entity));
         }
-        return count;
+        return stores;
     }
+
+    public async Task<int> CountActiveAsync(string owner, CancellationToken ct = default) => (await ListOwnedAsync(owner, ct)).Count(s => s.IsActive);
 
     /// <summary>Stores newest first within a page; owner null lists every owner's.</summary>
     public async Task<StorePage> ListAsync(string? owner, StorePhase? phase, string? engine, int pageSize, string? continuationToken, CancellationToken ct = default)

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Urumi.Durable.Client;
+using Urumi.Durable.History;
+using Urumi.Durable.Hosting;
+using Urumi.Durable.Testing;
+using Urumi.Functions;
+using Urumi.Functions.Provisioning;
+using Urumi.Functions.Stores;
+using Urumi.KubeSim;
+using Urumi.KubeSim.Testing;
+
+// The control plane against plain helm, in one run on one KubeSim (its default, realistic delays):
+//   1. a script runs N `helm upgrade --install --wait` with xargs -P C (namespaces and Secrets made beforehand);
+//   2. the control plane (in this process, on Azurite) provisions N stores with Urumi:Provisioning:MaxConcurrent C.
+// Reports both makespans, their ratio, and the control plane's overhead per store: end to end (POST to Ready)
+// minus time in helm, in Kubernetes calls, and waiting for a slot (which the script's xargs waits too).
+// Usage: dotnet run -c Release --project bench/Urumi.Functions.Bench [-- --stores 50 --concurrency 10 --helm helm3]
+int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+var stores = Option("--stores", 50);
+var concurrency = Option("--concurrency", 10);
+var helmTool = Array.IndexOf(args, "--helm") is var h and >= 0 && h + 1 < args.Length ? args[h + 1] : "helm3";
+var helm = Repo.Tool(helmTool);
+var chart = Path.Combine(Repo.Root, "charts", "woocommerce");
+
+await using var azurite = await AzuriteServer.StartAsync();
+await using var sim = await Sim.StartAsync(new KubeSimOptions());
+Console.WriteLine($"{stores} woocommerce stores, concurrency {concurrency}, {helmTool}, KubeSim at {sim.Server.Url}");
+
+// 1. The script.
+var scriptIds = Enumerable.Range(1, stores).Select(i => $"plain{i}").ToList();
+foreach (var id in scriptIds)
+{
+    await sim.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = id } });
+    await sim.Client.CoreV1.CreateNamespacedSecretAsync(StoreResources.Credentials(id, id, "woocommerce"), id);
+}
+var wait = helmTool == "helm3" ? "--wait" : "--wait=watcher";
+var script = Path.Combine(sim.Directory, "install.sh");
+File.WriteAllText(script, $$"""
+    #!/usr/bin/env bash
+    set -euo pipefail
+    printf '%s\n' {{string.Join(' ', scriptIds)}} | xargs -P {{concurrency}} -I{} \
+      "{{helm}}" upgrade --install {} "{{chart}}" --namespace {} --values "{{chart}}/values-local.yaml" \
+        --set-string ingress.host={}.localtest.me --set-string existingSecret={}-credentials {{wait}} --timeout 300s --history-max 10
+    """);
+var scriptWatch = Stopwatch.StartNew();
+var scriptRun = await CommandLine.RunAsync("bash", [script], sim.ToolEnvironment(), sim.Directory, TimeSpan.FromMinutes(30));
+var scriptMakespan = scriptWatch.Elapsed;
+if (scriptRun.ExitCode != 0)
+{
+    Console.Error.WriteLine(scriptRun.Output);
+    return 1;
+}
+Console.WriteLine($"script: {scriptMakespan.TotalSeconds:F1} s");
+
+// 2. The control plane, in this process.
+var port = FreePort.Next();
+var builder = FunctionsApplication.CreateBuilder([], Repo.Root, typeof(StoreActivities).Assembly.GetTypes());
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["urls"] = $"http://127.0.0.1:{port}",
+    ["AzureWebJobsStorage"] = azurite.ConnectionString,
+    ["AzureFunctionsJobHost:extensions:durableTask:hubName"] = "bench" + Guid.NewGuid().ToString("N")[..8],
+    ["Auth:AdminKey"] = "bench-admin-key",
+    ["Logging:LogLevel:Default"] = "Warning",
+    ["Urumi:Cluster:Mode"] = "Kubeconfig",
+    ["Urumi:Cluster:Kubeconfig"] = sim.KubeconfigPath,
+    ["Urumi:Helm:Path"] = helm,
+    ["Urumi:Provisioning:MaxConcurrent"] = concurrency.ToString(CultureInfo.InvariantCulture),
+    ["Urumi:MaxActiveStoresPerOwner"] = (stores + 1).ToString(CultureInfo.InvariantCulture),
+    ["Urumi:RateLimit:PermitLimit"] = (stores + 1).ToString(CultureInfo.InvariantCulture),
+});
+builder.Services.AddUrumiOptions(builder.Configuration).AddCluster().AddHelm().AddStoreRegistry(builder.Configuration).AddGuardrails().AddProvisioning().AddAudit();
+await using var app = builder.Build();
+await app.StartAsync();
+var metrics = app.Services.GetRequiredService<ProvisioningMetrics>();
+var durable = app.Services.GetRequiredService<DurableTaskClient>();
+using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+http.DefaultRequestHeaders.Add("x-functions-key", "bench-admin-key");
+
+var posted = new Dictionary<string, long>();
+var planeWatch = Stopwatch.StartNew();
+var planeStart = Stopwatch.GetTimestamp();
+await Parallel.ForEachAsync(Enumerable.Range(1, stores), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+{
+    var at = Stopwatch.GetTimestamp();
+    var response = await http.PostAsJsonAsync("/api/stores", new { name = $"store{i}", engine = "woocommerce" }, ct);
+    var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
+    if ((int)response.StatusCode != 202)
+    {
+        throw new InvalidOperationException($"POST answered {(int)response.StatusCode}: {body}");
+    }
+    lock (posted)
+    {
+        posted[body.GetProperty("store").GetProperty("id").GetString()!] = at;
+    }
+});
+while (posted.Keys.Any(id => metrics.Get(id)?.CompletedTimestamp is null))
+{
+    await Task.Delay(50);
+}
+var planeMakespan = Stopwatch.GetElapsedTime(planeStart, posted.Keys.Max(id => metrics.Get(id)!.CompletedTimestamp!.Value));
+var outcomes = posted.Keys.GroupBy(id => metrics.Get(id)!.Outcome).ToDictionary(g => g.Key ?? "?", g => g.Count());
+Console.WriteLine($"control plane: {planeMakespan.TotalSeconds:F1} s ({string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}"))})");
+
+// Overhead per store: the slot wait is read from the history (Acquire sent after RecordStore, Granted raised).
+var overheads = new List<(string Id, double Ms, bool Queued)>();
+foreach (var (id, at) in posted)
+{
+    var t = metrics.Get(id)!;
+    var history = await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(id, 1));
+    var scheduled = history.Where(e => e.EventType == EventType.TaskScheduled).ToDictionary(e => e.EventId);
+    var recorded = history.First(e => e.EventType == EventType.TaskCompleted && scheduled[e.TaskScheduledId].Name == nameof(StoreActivities.RecordStore)).Timestamp;
+    var granted = history.First(e => e.EventType == EventType.EventRaised && e.Name == ProvisioningGate.GrantedEvent).Timestamp;
+    var slotWait = granted - recorded;
+    var endToEnd = Stopwatch.GetElapsedTime(at, t.CompletedTimestamp!.Value);
+    var queued = slotWait > TimeSpan.FromMilliseconds(500);
+    overheads.Add((id, (endToEnd - t.Helm - t.Kubernetes - (queued ? slotWait : TimeSpan.Zero)).TotalMilliseconds, queued));
+}
+if (args.Contains("--trace"))
+{
+    // One unqueued store's history, step by step: where its time went.
+    var (traced, tracedAt) = posted.OrderBy(p => p.Value).First();
+    var t0 = DateTime.UtcNow - Stopwatch.GetElapsedTime(tracedAt);
+    Console.WriteLine($"trace of {traced}: helm {metrics.Get(traced)!.Helm.TotalMilliseconds:F0} ms, kubernetes {metrics.Get(traced)!.Kubernetes.TotalMilliseconds:F0} ms");
+    foreach (var e in await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(traced, 1)))
+    {
+        Console.WriteLine($"  {(e.Timestamp - t0).TotalMilliseconds,8:F0} ms  {e.EventType} {e.Name}");
+    }
+}
+await app.StopAsync();
+
+double P(IEnumerable<double> values, double q)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(q * sorted.Count))];
+}
+var ratio = planeMakespan / scriptMakespan;
+var p50 = P(overheads.Select(o => o.Ms), 0.5);
+var p50Unqueued = P(overheads.Where(o => !o.Queued).Select(o => o.Ms), 0.5);
+var report = new
+{
+    measuredAt = DateTimeOffset.UtcNow,
+    machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
+    stores,
+    concurrency,
+    helm = helmTool,
+    scriptMakespanSeconds = Math.Round(scriptMakespan.TotalSeconds, 2),
+    controlPlaneMakespanSeconds = Math.Round(planeMakespan.TotalSeconds, 2),
+    makespanRatio = Math.Round(ratio, 3),
+    makespanTarget = 1.10,
+    overheadP50Ms = Math.Round(p50, 1),
+    overheadP90Ms = Math.Round(P(overheads.Select(o => o.Ms), 0.9), 1),
+    overheadP50UnqueuedMs = Math.Round(p50Unqueued, 1),
+    overheadTargetMs = 100,
+    queuedStores = overheads.Count(o => o.Queued),
+    outcomes,
+};
+var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
+Directory.CreateDirectory(Path.Combine(Repo.Root, "bench", "results"));
+File.WriteAllText(Path.Combine(Repo.Root, "bench", "results", "functions.json"), json);
+Console.WriteLine(json);
+Console.WriteLine($"makespan ratio {ratio:F3} (target <= 1.10), overhead p50 {p50:F0} ms (target <= 100 ms)");
+return ratio <= 1.10 && p50 <= 100 ? 0 : 2;
