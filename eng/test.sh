@@ -21,7 +21,8 @@ fi
 dotnet test Urumi.sln -c Release --no-build --nologo --logger "console;verbosity=normal" --logger trx --results-directory "$results" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# Sum the counters of every test assembly's TRX report (skipped tests are "notExecuted").
+# Sum the counters of every test assembly's TRX report. A skipped test is counted in total but not in executed
+# (some loggers also count it as notExecuted): skipped = the larger of the two.
 counter() { sed -nE "s/.*<Counters [^>]*\b$1=\"([0-9]+)\".*/\1/p" "$2"; }
 passed=0 failed=0 skipped=0 assemblies=0
 for trx in "$results"/*.trx; do
@@ -29,7 +30,9 @@ for trx in "$results"/*.trx; do
   assemblies=$((assemblies + 1))
   passed=$((passed + $(counter passed "$trx")))
   failed=$((failed + $(counter failed "$trx") + $(counter error "$trx") + $(counter timeout "$trx") + $(counter aborted "$trx")))
-  skipped=$((skipped + $(counter notExecuted "$trx")))
+  notrun=$(( $(counter total "$trx") - $(counter executed "$trx") ))
+  notexecuted=$(counter notExecuted "$trx")
+  skipped=$((skipped + (notrun > notexecuted ? notrun : notexecuted)))
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "dotnet test exited with $status but reported no failed test (a test host crashed?): counting it as a failure" >&2
