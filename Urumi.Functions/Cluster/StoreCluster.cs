@@ -43,7 +43,6 @@ public sealed class StoreCluster(IKubernetes kubernetes)
     }
 
     public Task ApplyResourceQuotaAsync(V1ResourceQuota quota, CancellationToken ct) => ApplyAsync(
-        quota,
         () => kubernetes.CoreV1.CreateNamespacedResourceQuotaAsync(quota, quota.Namespace(), cancellationToken: ct),
         async () =>
         {
@@ -52,7 +51,6 @@ public sealed class StoreCluster(IKubernetes kubernetes)
         });
 
     public Task ApplyLimitRangeAsync(V1LimitRange range, CancellationToken ct) => ApplyAsync(
-        range,
         () => kubernetes.CoreV1.CreateNamespacedLimitRangeAsync(range, range.Namespace(), cancellationToken: ct),
         async () =>
         {
@@ -61,7 +59,6 @@ public sealed class StoreCluster(IKubernetes kubernetes)
         });
 
     public Task ApplyNetworkPolicyAsync(V1NetworkPolicy policy, CancellationToken ct) => ApplyAsync(
-        policy,
         () => kubernetes.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, policy.Namespace(), cancellationToken: ct),
         async () =>
         {
@@ -156,7 +153,7 @@ public sealed class StoreCluster(IKubernetes kubernetes)
         }
     }
 
-    private static async Task ApplyAsync<T>(T _, Func<Task> create, Func<Task> replace)
+    private static async Task ApplyAsync(Func<Task> create, Func<Task> replace)
     {
         try
         {

@@ -35,7 +35,29 @@ public sealed record StoreRequest(
     int Attempt,
     bool KeepFailed,
     Requester RequestedBy,
-    ProvisioningPolicy Policy);
+    ProvisioningPolicy Policy)
+{
+    /// <summary>The condition of a store waiting for a provisioning slot.</summary>
+    public static Stores.StoreCondition QueuedCondition(DateTimeOffset at) =>
+        new(Stores.StoreConditions.Ready, "False", "Queued", "Waiting for a provisioning slot", at);
+
+    /// <summary>The store this request asks for, as it is before provisioning starts.</summary>
+    public Stores.Store Queued(DateTimeOffset at) => new()
+    {
+        Id = StoreId,
+        Name = Name,
+        Engine = Engine,
+        Plan = Plan,
+        Owner = Owner,
+        Phase = Stores.StorePhase.Queued,
+        Step = "Queued",
+        Progress = 0,
+        Conditions = [QueuedCondition(at)],
+        CreatedAt = at,
+        UpdatedAt = at,
+        Attempt = Attempt,
+    };
+}
 
 /// <summary>The "Cancel" event delete sends a provisioning: who asked, and the delete to tell once stopped.</summary>
 public sealed record CancelRequest(Requester RequestedBy, string DeleteInstanceId);

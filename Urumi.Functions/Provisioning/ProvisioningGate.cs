@@ -76,13 +76,6 @@ public static class ProvisioningGate
         return admitted;
     }
 
-    /// <summary>Where an instance stands in the queue (1 = next), or null when it is not waiting.</summary>
-    public static async Task<int?> PositionAsync(DurableTaskClient client, string instanceId, CancellationToken ct)
-    {
-        var index = (await WaitingAsync(client, ct)).IndexOf(instanceId);
-        return index < 0 ? null : index + 1;
-    }
-
     /// <summary>The instances waiting for a slot, in the order they will get one.</summary>
     public static async Task<List<string>> WaitingAsync(DurableTaskClient client, CancellationToken ct)
     {

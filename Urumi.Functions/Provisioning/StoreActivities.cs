@@ -30,24 +30,10 @@ public sealed partial class StoreActivities(
     public async Task<bool> RecordStore([ActivityTrigger] StoreRequest r, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var queued = new StoreCondition(StoreConditions.Ready, "False", "Queued", "Waiting for a provisioning slot", now);
+        var queued = StoreRequest.QueuedCondition(now);
         if (r.Attempt == 1)
         {
-            var recorded = await Guard(() => registry.RecordAsync(new Store
-            {
-                Id = r.StoreId,
-                Name = r.Name,
-                Engine = r.Engine,
-                Plan = r.Plan,
-                Owner = r.Owner,
-                Phase = StorePhase.Queued,
-                Step = "Queued",
-                Progress = 0,
-                Conditions = [queued],
-                CreatedAt = now,
-                UpdatedAt = now,
-                Attempt = 1,
-            }, ct));
+            var recorded = await Guard(() => registry.RecordAsync(r.Queued(now), ct));
             return recorded.Phase != StorePhase.Deleted;
         }
         var updated = await Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : s with

@@ -116,8 +116,7 @@ public sealed class StoreFunctions(
             return Validation(errors);
         }
         var page = await registry.ListAsync(caller.OwnerFilter, phase, engine, limit, request.Query["continuationToken"].FirstOrDefault(), ct);
-        var items = page.Items.Any(s => s.Phase == StorePhase.Queued) ? await WithQueuePositions(client, page.Items, ct) : page.Items;
-        return Results.Json(new { items, continuationToken = page.ContinuationToken });
+        return Results.Json(new { items = await WithQueuePositions(client, page.Items, ct), continuationToken = page.ContinuationToken });
     }
 
     [Function("GetStoreHttp")]
@@ -252,33 +251,21 @@ public sealed class StoreFunctions(
         return Accepted(request, client, await WithQueuePosition(client, store, ct), earlier.InstanceId);
     }
 
-    private Store Pending(StoreRequest r, DateTimeOffset? createdAt = null)
-    {
-        var now = createdAt ?? time.GetUtcNow();
-        return new Store
-        {
-            Id = r.StoreId,
-            Name = r.Name,
-            Engine = r.Engine,
-            Plan = r.Plan,
-            Owner = r.Owner,
-            Phase = StorePhase.Queued,
-            Step = "Queued",
-            CreatedAt = now,
-            UpdatedAt = now,
-            Attempt = r.Attempt,
-            Conditions = [new StoreCondition(StoreConditions.Ready, "False", "Queued", "Waiting for a provisioning slot", now)],
-        };
-    }
+    private Store Pending(StoreRequest r, DateTimeOffset? createdAt = null) => r.Queued(createdAt ?? time.GetUtcNow());
 
+    /// <summary>Sets the queue position of the Queued stores (the gate is read only when there is one).</summary>
     private static async Task<IReadOnlyList<Store>> WithQueuePositions(DurableTaskClient client, IReadOnlyList<Store> stores, CancellationToken ct)
     {
+        if (!stores.Any(s => s.Phase == StorePhase.Queued))
+        {
+            return stores;
+        }
         var waiting = await ProvisioningGate.WaitingAsync(client, ct);
         return stores.Select(s => s.Phase == StorePhase.Queued && waiting.IndexOf(Store.ProvisionInstanceId(s.Id, s.Attempt)) is >= 0 and var i ? s with { QueuePosition = i + 1 } : s).ToList();
     }
 
     private static async Task<Store> WithQueuePosition(DurableTaskClient client, Store store, CancellationToken ct) =>
-        store.Phase == StorePhase.Queued ? store with { QueuePosition = await ProvisioningGate.PositionAsync(client, Store.ProvisionInstanceId(store.Id, store.Attempt), ct) } : store;
+        (await WithQueuePositions(client, [store], ct))[0];
 
     private static IResult Accepted(HttpRequest request, DurableTaskClient client, Store store, string instanceId)
     {
