@@ -32,9 +32,11 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
         Assert.Equal(2, (int)status["version"]!);
         var history = (await plane.HelmAsync("history", id, "--namespace", id, "--output", "json")).EnsureSuccess().Stdout;
         Assert.Contains("Marked failed by Urumi", history);
-        var events = (await ControlPlane.ReadAsync(await alice.GetAsync($"/api/stores/{id}/events")))!["items"]!.AsArray();
-        Assert.Contains(events, e => (string?)e!["step"] == "InstallRelease" && (string?)e["outcome"] == "failed" && ((string?)e["error"])!.Contains("interrupted", StringComparison.Ordinal));
-        Assert.Contains(events, e => (string?)e!["step"] == "InstallRelease" && (string?)e["outcome"] == "succeeded");
+        await ControlPlane.WaitForEventsAsync(
+            alice,
+            $"/api/stores/{id}/events",
+            e => (string?)e["step"] == "InstallRelease" && (string?)e["outcome"] == "failed" && ((string?)e["error"])!.Contains("interrupted", StringComparison.Ordinal),
+            e => (string?)e["step"] == "InstallRelease" && (string?)e["outcome"] == "succeeded");
         Assert.Equal("Ready", (string?)store["phase"]);
     }
 

@@ -45,12 +45,14 @@ public sealed class StoreLifecycleTests(AzuriteFixture fixture)
         Assert.Equal("deployed", (string?)JsonNode.Parse(status.Stdout)!["info"]!["status"]);
 
         // The audit timeline names who asked and every step.
-        var events = (await ControlPlane.ReadAsync(await alice.GetAsync($"/api/stores/{id}/events")))!["items"]!.AsArray();
-        Assert.Contains(events, e => (string?)e!["kind"] == "requested" && (string?)e["requestedBy"] == "alice" && (string?)e["clientIp"] == "127.0.0.1");
-        foreach (var step in new[] { "PrepareNamespace", "InstallRelease", "VerifyRollout" })
-        {
-            Assert.Contains(events, e => (string?)e!["step"] == step && (string?)e["outcome"] == "succeeded" && e["endedAt"] is not null);
-        }
+        await ControlPlane.WaitForEventsAsync(
+            alice,
+            $"/api/stores/{id}/events",
+            [
+                e => (string?)e["kind"] == "requested" && (string?)e["requestedBy"] == "alice" && (string?)e["clientIp"] == "127.0.0.1",
+                .. new[] { "PrepareNamespace", "InstallRelease", "VerifyRollout" }.Select(step =>
+                    (Func<JsonNode, bool>)(e => (string?)e["step"] == step && (string?)e["outcome"] == "succeeded" && e["endedAt"] is not null)),
+            ]);
 
         // No generated password anywhere in the histories or the log.
         await AssertNowhereAsync(plane, secret.Data.Values.Select(v => Encoding.UTF8.GetString(v)).ToList());
@@ -66,9 +68,11 @@ public sealed class StoreLifecycleTests(AzuriteFixture fixture)
 
         // Deleting twice is harmless, and the record stays for the audit trail.
         Assert.Equal(HttpStatusCode.Accepted, (await alice.DeleteAsync($"/api/stores/{id}")).StatusCode);
-        var audit = (await ControlPlane.ReadAsync(await alice.GetAsync($"/api/audit?store={id}&action=delete")))!["items"]!.AsArray();
-        Assert.Contains(audit, e => (string?)e!["kind"] == "finished" && (string?)e["outcome"] == "Deleted");
-        Assert.Contains(audit, e => (string?)e!["step"] == "DeleteNamespace");
+        await ControlPlane.WaitForEventsAsync(
+            alice,
+            $"/api/audit?store={id}&action=delete",
+            e => (string?)e["kind"] == "finished" && (string?)e["outcome"] == "Deleted",
+            e => (string?)e["step"] == "DeleteNamespace");
     }
 
     [Theory]
@@ -128,9 +132,11 @@ public sealed class StoreLifecycleTests(AzuriteFixture fixture)
         var ready = await plane.WaitForPhaseAsync(id, "Ready");
         Assert.Equal(2, (int)ready["attempt"]!);
         Assert.Null(ready["lastError"]);
-        var timeline = (await ControlPlane.ReadAsync(await alice.GetAsync($"/api/stores/{id}/events")))!["items"]!.AsArray();
-        Assert.Contains(timeline, e => (string?)e!["action"] == "retry" && (string?)e["kind"] == "finished" && (string?)e["outcome"] == "Ready");
-        Assert.Contains(timeline, e => (string?)e!["action"] == "create" && (string?)e["kind"] == "finished" && (string?)e["outcome"] == "Failed");
+        await ControlPlane.WaitForEventsAsync(
+            alice,
+            $"/api/stores/{id}/events",
+            e => (string?)e["action"] == "retry" && (string?)e["kind"] == "finished" && (string?)e["outcome"] == "Ready",
+            e => (string?)e["action"] == "create" && (string?)e["kind"] == "finished" && (string?)e["outcome"] == "Failed");
     }
 
     [Fact]

@@ -110,6 +110,18 @@ public sealed class ControlPlane : IAsyncDisposable
         return body!;
     }
 
+    /// <summary>
+    /// The events at <paramref name="path"/> (a store's /api/stores/{id}/events or /api/audit?...) once they hold, for each
+    /// of <paramref name="wanted"/>, an event that matches it. The registry row turns Ready inside the last activity, a moment before that activity's completion and
+    /// the orchestration's end reach the history the timeline is read from, so a timeline read right after Ready may lag.
+    /// </summary>
+    public static async Task<JsonArray> WaitForEventsAsync(HttpClient client, string path, params Func<JsonNode, bool>[] wanted) =>
+        await Eventually.Until(
+            async () => (await ReadAsync(await client.GetAsync(path)))!["items"]!.AsArray(),
+            timeline => wanted.All(w => timeline.Any(e => e is not null && w(e))),
+            TimeSpan.FromSeconds(30),
+            $"{path} to hold every expected event");
+
     /// <summary>Polls the store until it reaches <paramref name="phase"/>; fails at once when it settles on another final phase.</summary>
     public async Task<JsonNode> WaitForPhaseAsync(string id, string phase, TimeSpan? timeout = null)
     {
