@@ -25,6 +25,9 @@ public sealed class AzuriteServer : IAsyncDisposable
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};"
         + $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
 
+    /// <summary>CPU time the running Azurite process has used (benchmarks report it per operation).</summary>
+    public TimeSpan ProcessorTime => _process is { HasExited: false } p ? p.TotalProcessorTime : TimeSpan.Zero;
+
     public static async Task<AzuriteServer> StartAsync()
     {
         var server = new AzuriteServer();
@@ -99,7 +102,7 @@ public sealed class AzuriteServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--location", _data,
+        foreach (var arg in new[] { "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--location", _data,
             "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(), "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(),
             "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString() })
         {

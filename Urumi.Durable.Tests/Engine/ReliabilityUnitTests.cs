@@ -109,6 +109,35 @@ public sealed class ReliabilityUnitTests
         Assert.All(history.Where(e => e.EventType == EventType.TaskScheduled), e => Assert.False(e.DispatchedLocally));
     }
 
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(false, 1)]
+    public async Task A_start_from_a_client_in_the_workers_process_skips_the_control_queue_unless_turned_off(bool localStart, long queueSends)
+    {
+        var storage = new InMemoryTaskHubStorage();
+        var sent = new List<string>();
+        storage.Fault = (operation, target) =>
+        {
+            if (operation.StartsWith("Send", StringComparison.Ordinal))
+            {
+                lock (sent)
+                {
+                    sent.Add($"{operation} {target}");
+                }
+            }
+            return null;
+        };
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage, o => o.LocalStartDelivery = localStart);
+        // The partitions' start-up recovery re-sends the start of any Pending instance it finds: let it finish first.
+        await host.Worker.RecoveredAsync();
+        var before = host.Storage.Metrics.QueueSends;
+
+        var result = await host.RunAsync("Sequence");
+
+        Assert.Equal(5, result.ReadOutputAs<List<string>>()!.Count);
+        Assert.True(queueSends == host.Storage.Metrics.QueueSends - before, $"sent: {string.Join(", ", sent)}");
+    }
+
     [Fact]
     public async Task A_new_owner_recovers_local_activities_and_repairs_the_instance_row_from_history()
     {

@@ -38,4 +38,30 @@ public sealed class KillBetweenCheckpointStepsTests
         Assert.Empty(stale);
         await first.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_crash_after_an_HTTP_start_is_recorded_but_before_it_runs_is_repaired_after_restart()
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var hub = "KillLocalStart";
+        var settings = FunctionApp.FastFailover();
+        settings["URUMI_FAILPOINTS"] = "client.beforeLocalStart=2";
+        var first = await FunctionApp.StartAsync(azurite.ConnectionString, hub, settings);
+        var client = first.CreateStorageClient();
+
+        // The first start runs in the app's own worker; the app dies after recording the second, before running it.
+        var started = await CrashRecovery.StartAsync(first, "HelloSequence", null, 1, "kill-start");
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => first.Http.PostAsync("/api/orchestrators/HelloSequence/kill-start-1", null));
+        var exitCode = await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("failpoint client.beforeLocalStart", first.Output);
+        Assert.Equal(OrchestrationRuntimeStatus.Pending, (await client.GetInstanceAsync("kill-start-1"))!.RuntimeStatus);
+
+        await using var second = await FunctionApp.StartAsync(azurite.ConnectionString, hub, FunctionApp.FastFailover());
+        var results = await CrashRecovery.WaitAllCompletedAsync(client, [.. started, "kill-start-1"], TimeSpan.FromSeconds(120), () => second.Output);
+
+        Assert.All(results, r => Assert.Equal(OrchestrationRuntimeStatus.Completed, r.RuntimeStatus));
+        await CrashRecovery.AssertExactlyOnceCompletionsAsync(client, "kill-start-1");
+        await first.DisposeAsync();
+    }
 }

@@ -44,6 +44,13 @@ public class DurableTaskClient(ITaskHubStorage storage)
             }
         }
         var delay = record.ScheduledStartTime is { } at ? at - now : TimeSpan.Zero;
+        // A brand-new instance due now starts in this process's worker when it owns the partition (its recovery sends
+        // the start from the Pending row after a crash). A restarted one goes by queue: its old history would make
+        // that recovery repair the row back to the old execution's status instead.
+        if (existing is null && delay <= TimeSpan.Zero && Worker.LocalWorkers.TryStart(storage, StartMessage(record)))
+        {
+            return instanceId;
+        }
         await storage.SendControlMessageAsync(StartMessage(record), delay, cancellation);
         return instanceId;
     }

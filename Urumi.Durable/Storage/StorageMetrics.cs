@@ -11,6 +11,8 @@ public sealed class StorageMetrics
     private long _tableWrites;
     private long _tableBatches;
     private long _blobOps;
+    private long _requests;
+    private long _requestTicks;
 
     public long QueueSends => Interlocked.Read(ref _queueSends);
 
@@ -31,6 +33,19 @@ public sealed class StorageMetrics
 
     /// <summary>Every request made to storage, leases and heartbeats included.</summary>
     public long Total => QueueSends + QueueReceives + QueueDeletes + QueueUpdates + TableReads + TableWrites + TableBatches + BlobOperations;
+
+    /// <summary>HTTP requests sent to storage, retries included, and their mean time (as this process saw it).</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    public TimeSpan MeanRequestTime => Requests == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Interlocked.Read(ref _requestTicks) / Requests);
+
+    public TimeSpan TotalRequestTime => TimeSpan.FromTicks(Interlocked.Read(ref _requestTicks));
+
+    public void Requested(TimeSpan elapsed)
+    {
+        Interlocked.Increment(ref _requests);
+        Interlocked.Add(ref _requestTicks, elapsed.Ticks);
+    }
 
     public void QueueSend() => Interlocked.Increment(ref _queueSends);
 

@@ -24,7 +24,10 @@ internal sealed class AsyncSignal
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _semaphore.WaitAsync(timeout, ct);
 }
 
-/// <summary>The wait between empty polls: 10 ms doubling up to a maximum, cut short and reset by a wake-up.</summary>
+/// <summary>
+/// The wait between empty polls: 50 ms doubling up to a maximum, cut short and reset by a wake-up. Messages this
+/// process sends wake it, so polling only has to catch what other processes send.
+/// </summary>
 internal sealed class PollingBackoff(TimeSpan max)
 {
     private readonly AsyncSignal _signal = new();
@@ -36,7 +39,7 @@ internal sealed class PollingBackoff(TimeSpan max)
 
     public async Task IdleAsync(CancellationToken ct)
     {
-        _wait = _wait == TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromTicks(Math.Min(_wait.Ticks * 2, max.Ticks));
+        _wait = _wait == TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(50).Ticks, max.Ticks)) : TimeSpan.FromTicks(Math.Min(_wait.Ticks * 2, max.Ticks));
         if (await _signal.WaitAsync(_wait, ct))
         {
             _wait = TimeSpan.Zero;

@@ -42,6 +42,13 @@ public sealed class DurableTaskOptions
     /// <summary>Run activities scheduled by this worker's orchestrations in this worker when it has capacity.</summary>
     public bool LocalActivityDispatch { get; set; } = true;
 
+    /// <summary>
+    /// Hand a new instance's start to this worker directly when a client in this process creates it on a partition this
+    /// worker owns: no start message on the control queue. The Pending instance row is the durable record; whoever
+    /// takes the partition after a crash sends the start again from it.
+    /// </summary>
+    public bool LocalStartDelivery { get; set; } = true;
+
     /// <summary>Identifies this worker in partition leases; unique per process by default.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
 }

@@ -57,6 +57,7 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
     {
         await Storage.CreateIfNotExistsAsync(cancellationToken);
         Storage.MessageSent += OnMessageSent;
+        LocalWorkers.Add(Storage, this);
         ActivityDispatcher.Start();
         await BalanceAsync(cancellationToken);
         _leaseLoop = Task.Run(LeaseLoopAsync, CancellationToken.None);
@@ -70,6 +71,7 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
         }
         await _cts.CancelAsync();
         Storage.MessageSent -= OnMessageSent;
+        LocalWorkers.Remove(Storage, this);
         await _leaseLoop;
         await ActivityDispatcher.StopAsync(TimeSpan.FromSeconds(5));
         foreach (var partition in _owned.Keys)
@@ -101,6 +103,22 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
             return;
         }
         await Storage.SendControlMessageAsync(message, TimeSpan.Zero, ct);
+    }
+
+    /// <summary>Done when every partition this worker owns has looked for the unfinished instances it must recover.</summary>
+    internal Task RecoveredAsync() => Task.WhenAll(_owned.Values.Select(p => p.Recovered));
+
+    /// <summary>Starts a new instance in this worker when it owns the instance's partition (see LocalStartDelivery).</summary>
+    internal bool TryStartLocally(TaskMessage start)
+    {
+        if (!Options.LocalStartDelivery || _cts.IsCancellationRequested
+            || !_owned.TryGetValue(Storage.PartitionOf(start.InstanceId), out var processor) || processor.Stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+        FailPoints.Hit("client.beforeLocalStart");
+        processor.DeliverLocal(start);
+        return true;
     }
 
     private void OnMessageSent(int partition, DateTime visibleAt)

@@ -4,7 +4,7 @@ namespace Urumi.Durable.Worker;
 /// Crash points for reliability tests, off unless URUMI_FAILPOINTS is set, e.g.
 /// <c>URUMI_FAILPOINTS=checkpoint.afterHistoryAppend=3</c> kills the process (as kill -9 would) on the third time
 /// it passes that point. Names: checkpoint.afterSend, checkpoint.afterHistoryAppend, checkpoint.afterInstanceUpdate,
-/// activity.beforeComplete.
+/// activity.beforeComplete, client.beforeLocalStart.
 /// </summary>
 internal static class FailPoints
 {

@@ -15,6 +15,7 @@ internal sealed class PartitionProcessor(DurableWorker worker, int partition)
     private readonly ConcurrentDictionary<string, InstanceSession> _sessions = new();
     private readonly PollingBackoff _polling = new(worker.Options.MaxQueuePollingInterval);
     private Task _loop = Task.CompletedTask;
+    private Task _recovery = Task.CompletedTask;
 
     public DurableWorker Worker { get; } = worker;
 
@@ -25,8 +26,11 @@ internal sealed class PartitionProcessor(DurableWorker worker, int partition)
     public void Start()
     {
         _loop = Task.Run(ReceiveLoopAsync);
-        _ = Task.Run(RecoverAllAsync);
+        _recovery = Task.Run(RecoverAllAsync);
     }
+
+    /// <summary>Done when the instances left unfinished on this partition have been handed to their sessions.</summary>
+    public Task Recovered => _recovery;
 
     public async Task StopAsync()
     {

@@ -18,12 +18,16 @@ public sealed partial class ProvisioningMetrics(ILogger<ProvisioningMetrics> log
     /// <summary>Measures the async flow until disposed and adds it to <paramref name="storeId"/>.</summary>
     public IDisposable Measure(string storeId) => new Scope(this, storeId, StepTimes.Begin());
 
+    /// <summary>Raised when a store's provisioning ends here (Ready, or its failure recorded).</summary>
+    public event Action<StoreTimings>? Completed;
+
     public void Complete(string storeId, string outcome)
     {
         var timings = _stores.AddOrUpdate(storeId,
             id => new StoreTimings(id, TimeSpan.Zero, TimeSpan.Zero, Stopwatch.GetTimestamp(), outcome),
             (_, t) => t with { CompletedTimestamp = Stopwatch.GetTimestamp(), Outcome = outcome });
         StoreFinished(logger, storeId, outcome, timings.Helm.TotalSeconds, timings.Kubernetes.TotalSeconds);
+        Completed?.Invoke(timings);
     }
 
     public StoreTimings? Get(string storeId) => _stores.TryGetValue(storeId, out var t) ? t : null;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -16,6 +17,10 @@ public sealed class StoreRegistry
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly TableClient _table;
     private readonly Lazy<Task> _created;
+
+    // The last row this process wrote for each store still in flight, with its ETag: the next update replaces it
+    // straight away instead of reading it first. A writer elsewhere changes the ETag, and the 412 sends us to read.
+    private readonly ConcurrentDictionary<(string Owner, string Id), (Store Store, ETag ETag)> _written = new();
 
     public StoreRegistry(string connectionString, string hubName)
     {
@@ -80,7 +85,8 @@ public sealed class StoreRegistry
         await _created.Value;
         try
         {
-            await _table.AddEntityAsync(ToEntity(store), ct);
+            var response = await _table.AddEntityAsync(ToEntity(store), ct);
+            Remember(store, response.Headers.ETag);
             return store;
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -89,22 +95,51 @@ public sealed class StoreRegistry
         }
     }
 
-    /// <summary>Read, change, replace with the ETag read; a concurrent writer makes it read and apply again.</summary>
+    /// <summary>
+    /// Change, then replace with the ETag of the row the change was made to: the row this process wrote last when it
+    /// has it, else the row read. A concurrent writer (412) makes it read and apply the change again.
+    /// </summary>
     public async Task<Store> UpdateAsync(string owner, string id, Func<Store, Store> change, CancellationToken ct = default)
     {
         await _created.Value;
         for (var attempt = 1; ; attempt++)
         {
-            var current = await _table.GetEntityAsync<TableEntity>(owner, id, cancellationToken: ct);
-            var changed = change(ToStore(current.Value));
+            Store current;
+            ETag etag;
+            var remembered = false;
+            if (attempt == 1 && _written.TryGetValue((owner, id), out var known))
+            {
+                (current, etag, remembered) = (known.Store, known.ETag, true);
+            }
+            else
+            {
+                var row = await _table.GetEntityAsync<TableEntity>(owner, id, cancellationToken: ct);
+                (current, etag) = (ToStore(row.Value), row.Value.ETag);
+            }
+            var changed = change(current);
             try
             {
-                await _table.UpdateEntityAsync(ToEntity(changed), current.Value.ETag, TableUpdateMode.Replace, ct);
+                var response = await _table.UpdateEntityAsync(ToEntity(changed), etag, TableUpdateMode.Replace, ct);
+                Remember(changed, response.Headers.ETag);
                 return changed;
             }
-            catch (RequestFailedException e) when (e.Status == 412 && attempt < 20)
+            catch (RequestFailedException e) when ((e.Status == 412 && attempt < 20) || (e.Status == 404 && remembered))
             {
+                _written.TryRemove((owner, id), out _);
             }
+        }
+    }
+
+    /// <summary>Keeps the row for the next update while the store is in flight; a settled store's next change reads.</summary>
+    private void Remember(Store store, ETag? etag)
+    {
+        if (etag is { } known && store.Phase is StorePhase.Queued or StorePhase.Provisioning or StorePhase.Deleting)
+        {
+            _written[(store.Owner, store.Id)] = (store, known);
+        }
+        else
+        {
+            _written.TryRemove((store.Owner, store.Id), out _);
         }
     }
 
