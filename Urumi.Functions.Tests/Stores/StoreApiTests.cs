@@ -105,6 +105,25 @@ public sealed class StoreApiTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task Of_simultaneous_requests_for_one_name_exactly_one_creates_a_store()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3");
+        using var alice = plane.As(ControlPlane.AliceKey);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => ControlPlane.CreateAsync(alice, new { name = "rush", engine = "woocommerce" })));
+
+        var accepted = Assert.Single(answers, a => a.Response.StatusCode == HttpStatusCode.Accepted);
+        Assert.All(answers.Where(a => a != accepted), a => Assert.Equal(HttpStatusCode.Conflict, a.Response.StatusCode));
+        Assert.All(answers.Where(a => a != accepted), a => Assert.Equal((string?)accepted.Body!["store"]!["id"], (string?)a.Body!["storeId"]));
+        var instances = new List<string>();
+        await foreach (var i in plane.Storage().GetAllInstancesAsync(new Urumi.Durable.Client.OrchestrationQuery { InstanceIdPrefix = "rush-" }))
+        {
+            instances.Add(i.InstanceId);
+        }
+        Assert.Single(instances);
+    }
+
+    [Fact]
     public async Task Info_announces_the_cluster_and_health_checks_storage_and_cluster()
     {
         await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm4");

@@ -25,4 +25,32 @@ public sealed class StoreRegistryTests(AzuriteFixture fixture)
         var row = await theirs.GetAsync(store.Id);
         Assert.Equal(("Install", 40, "noted elsewhere", StorePhase.Provisioning), (row!.Step, row.Progress, row.LastError, row.Phase));
     }
+
+    [Fact]
+    public async Task A_name_is_held_by_the_store_that_claimed_it_until_that_store_is_deleted_or_never_started()
+    {
+        var registry = new StoreRegistry(fixture.Azurite.ConnectionString, "names" + Guid.NewGuid().ToString("N")[..10]);
+        var now = DateTimeOffset.UtcNow;
+        var abandoned = TimeSpan.FromMinutes(1);
+        var started = new HashSet<string> { "shop-00000001" };
+        Task<bool> Started(string id) => Task.FromResult(started.Contains(id));
+
+        // The first claim wins; a second store is told who holds the name, even before the first has a row.
+        Assert.Null(await registry.ClaimNameAsync("alice", "shop", "shop-00000001", now, abandoned, Started));
+        Assert.Null(await registry.ClaimNameAsync("alice", "shop", "shop-00000001", now, abandoned, Started));
+        Assert.Equal("shop-00000001", await registry.ClaimNameAsync("alice", "shop", "shop-00000002", now.AddHours(1), abandoned, Started));
+        Assert.Null(await registry.ClaimNameAsync("bob", "shop", "shop-00000003", now, abandoned, Started));
+
+        // Once the holder is Deleted, the name is free again.
+        var store = new Store { Id = "shop-00000001", Name = "shop", Engine = "woocommerce", Plan = "small", Owner = "alice", Phase = StorePhase.Queued, CreatedAt = now, UpdatedAt = now };
+        await registry.RecordAsync(store);
+        Assert.Equal("shop-00000001", await registry.ClaimNameAsync("alice", "shop", "shop-00000002", now, abandoned, Started));
+        await registry.UpdateAsync("alice", store.Id, s => s with { Phase = StorePhase.Deleted });
+        Assert.Null(await registry.ClaimNameAsync("alice", "shop", "shop-00000002", now, abandoned, Started));
+
+        // A claim whose store never started is taken over, but only once it is older than the grace period.
+        Assert.Null(await registry.ClaimNameAsync("alice", "mall", "mall-00000001", now, abandoned, Started));
+        Assert.Equal("mall-00000001", await registry.ClaimNameAsync("alice", "mall", "mall-00000002", now.AddSeconds(30), abandoned, Started));
+        Assert.Null(await registry.ClaimNameAsync("alice", "mall", "mall-00000002", now.AddMinutes(2), abandoned, Started));
+    }
 }

@@ -68,6 +68,14 @@ public sealed class StoreFunctions(
                 $"An owner may have {Options.MaxActiveStoresPerOwner} active stores; {caller.Owner} has {active}. Delete one first.",
                 new Dictionary<string, object?> { ["limit"] = Options.MaxActiveStoresPerOwner, ["active"] = active });
         }
+        // The registry answered from the rows written so far; the claim settles a race with a request it has not seen.
+        var holder = await registry.ClaimNameAsync(caller.Owner, body.Name, id, time.GetUtcNow(), TimeSpan.FromMinutes(1),
+            async holding => await client.GetInstanceAsync(Store.ProvisionInstanceId(holding, 1), false, ct) is not null, ct);
+        if (holder is not null)
+        {
+            return Problems.Create(409, "name-taken", "The name is taken", $"You already have a store named '{body.Name}' ({holder}).",
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [$"'{body.Name}' is already one of your stores"] }, ["storeId"] = holder });
+        }
         var storeRequest = new StoreRequest(id, body.Name, body.Engine, body.Plan, caller.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", 1, body.KeepFailed,
             new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning));
         try

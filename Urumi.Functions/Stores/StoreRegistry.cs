@@ -16,6 +16,7 @@ public sealed class StoreRegistry
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly TableClient _table;
+    private readonly TableClient _names;
     private readonly Lazy<Task> _created;
 
     // The last row this process wrote for each store still in flight, with its ETag: the next update replaces it
@@ -24,8 +25,10 @@ public sealed class StoreRegistry
 
     public StoreRegistry(string connectionString, string hubName)
     {
-        _table = new TableServiceClient(connectionString).GetTableClient(hubName + "Stores");
-        _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync());
+        var service = new TableServiceClient(connectionString);
+        _table = service.GetTableClient(hubName + "Stores");
+        _names = service.GetTableClient(hubName + "StoreNames");
+        _created = new Lazy<Task>(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _names.CreateIfNotExistsAsync()));
     }
 
     public string TableName => _table.Name;
@@ -77,6 +80,57 @@ public sealed class StoreRegistry
             return new StorePage(page.Values.Select(ToStore).OrderByDescending(s => s.CreatedAt).ToList(), page.ContinuationToken);
         }
         return new StorePage([], null);
+    }
+
+    /// <summary>
+    /// Claims an owner's store name for <paramref name="storeId"/> with one conditional insert, so of two requests for
+    /// the same name only one wins, however close together they come (the store's own row is written later, by its
+    /// orchestration). A claim holds until its store is Deleted; a claim whose store never started (the request that
+    /// made it died first) is taken over once it is older than <paramref name="abandonedAfter"/>. Returns null when
+    /// the name is now <paramref name="storeId"/>'s, else the id of the store that holds it.
+    /// </summary>
+    public async Task<string?> ClaimNameAsync(string owner, string name, string storeId, DateTimeOffset now, TimeSpan abandonedAfter,
+        Func<string, Task<bool>> started, CancellationToken ct = default)
+    {
+        await _created.Value;
+        var claim = new TableEntity(owner, name) { ["StoreId"] = storeId, ["ClaimedAt"] = now };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _names.AddEntityAsync(claim, ct);
+                return null;
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+            }
+            var held = await _names.GetEntityIfExistsAsync<TableEntity>(owner, name, cancellationToken: ct);
+            if (!held.HasValue)
+            {
+                continue;
+            }
+            var holder = held.Value!.GetString("StoreId");
+            if (holder == storeId)
+            {
+                return null;
+            }
+            var store = await _table.GetEntityIfExistsAsync<TableEntity>(owner, holder, cancellationToken: ct);
+            var free = store.HasValue
+                ? store.Value!.GetString("Phase") == nameof(StorePhase.Deleted)
+                : held.Value.GetDateTimeOffset("ClaimedAt") < now - abandonedAfter && !await started(holder);
+            if (!free || attempt >= 5)
+            {
+                return holder;
+            }
+            try
+            {
+                await _names.UpdateEntityAsync(claim, held.Value.ETag, TableUpdateMode.Replace, ct);
+                return null;
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
+            {
+            }
+        }
     }
 
     /// <summary>Writes the store's first row; when it exists already (a replayed activity), returns what is there.</summary>
