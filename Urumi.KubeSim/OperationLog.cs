@@ -40,6 +40,18 @@ public sealed class OperationLog(TimeProvider time, int capacity = 200_000)
         }
     }
 
+    /// <summary>
+    /// When helm's first install of <paramref name="release"/> in <paramref name="ns"/> started and ended, from the
+    /// writes to its release Secrets: the one marking it pending-install, then the first marking it deployed or failed.
+    /// </summary>
+    public (Operation Started, Operation Ended) HelmInstall(string ns, string release)
+    {
+        var writes = Query(o => o.Resource == "secrets" && o.Namespace == ns && o.Code < 300
+            && (o.Name ?? "").StartsWith($"sh.helm.release.v1.{release}.", StringComparison.Ordinal));
+        var started = writes.First(o => o.Detail == "pending-install");
+        return (started, writes.First(o => o.Sequence > started.Sequence && o.Detail is "deployed" or "failed"));
+    }
+
     public void Clear()
     {
         lock (_operations)

@@ -30,6 +30,7 @@ internal sealed class AsyncSignal
 /// </summary>
 internal sealed class PollingBackoff(TimeSpan max)
 {
+    private static readonly TimeSpan First = TimeSpan.FromMilliseconds(50);
     private readonly AsyncSignal _signal = new();
     private TimeSpan _wait = TimeSpan.Zero;
 
@@ -39,7 +40,8 @@ internal sealed class PollingBackoff(TimeSpan max)
 
     public async Task IdleAsync(CancellationToken ct)
     {
-        _wait = _wait == TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(50).Ticks, max.Ticks)) : TimeSpan.FromTicks(Math.Min(_wait.Ticks * 2, max.Ticks));
+        var next = _wait == TimeSpan.Zero ? First : _wait * 2;
+        _wait = next < max ? next : max;
         if (await _signal.WaitAsync(_wait, ct))
         {
             _wait = TimeSpan.Zero;

@@ -97,7 +97,7 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
     /// <summary>Hands an activity's outcome to its orchestration: in memory when this worker owns it, else by queue.</summary>
     internal async Task DeliverAsync(TaskMessage message, CancellationToken ct)
     {
-        if (_owned.TryGetValue(Storage.PartitionOf(message.InstanceId), out var processor) && !processor.Stopping.IsCancellationRequested)
+        if (LocalPartitionOf(message.InstanceId) is { } processor)
         {
             processor.DeliverLocal(message);
             return;
@@ -105,14 +105,17 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
         await Storage.SendControlMessageAsync(message, TimeSpan.Zero, ct);
     }
 
+    /// <summary>The running processor of the instance's partition when this worker owns it, else null.</summary>
+    private PartitionProcessor? LocalPartitionOf(string instanceId) =>
+        _owned.TryGetValue(Storage.PartitionOf(instanceId), out var processor) && !processor.Stopping.IsCancellationRequested ? processor : null;
+
     /// <summary>Done when every partition this worker owns has looked for the unfinished instances it must recover.</summary>
     internal Task RecoveredAsync() => Task.WhenAll(_owned.Values.Select(p => p.Recovered));
 
     /// <summary>Starts a new instance in this worker when it owns the instance's partition (see LocalStartDelivery).</summary>
     internal bool TryStartLocally(TaskMessage start)
     {
-        if (!Options.LocalStartDelivery || _cts.IsCancellationRequested
-            || !_owned.TryGetValue(Storage.PartitionOf(start.InstanceId), out var processor) || processor.Stopping.IsCancellationRequested)
+        if (!Options.LocalStartDelivery || _cts.IsCancellationRequested || LocalPartitionOf(start.InstanceId) is not { } processor)
         {
             return false;
         }

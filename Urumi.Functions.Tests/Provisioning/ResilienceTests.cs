@@ -158,10 +158,8 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
         var intervals = new Dictionary<string, (long Start, long End)>();
         foreach (var id in ids)
         {
-            var writes = plane.Sim.Server.Operations.Query(o => o.Resource == "secrets" && o.Namespace == id && (o.Name ?? "").StartsWith($"sh.helm.release.v1.{id}.", StringComparison.Ordinal) && o.Code < 300);
-            var start = writes.First(o => o.Detail == "pending-install").Sequence;
-            var end = writes.First(o => o.Detail is "deployed" or "failed").Sequence;
-            intervals[id] = (start, end);
+            var (started, ended) = plane.Sim.Server.Operations.HelmInstall(id, id);
+            intervals[id] = (started.Sequence, ended.Sequence);
         }
         return intervals;
     }

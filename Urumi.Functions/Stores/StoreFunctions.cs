@@ -58,8 +58,7 @@ public sealed class StoreFunctions(
         var owned = await registry.ListOwnedAsync(caller.Owner, ct);
         if (owned.FirstOrDefault(s => s.Name == body.Name) is { } taken)
         {
-            return Problems.Create(409, "name-taken", "The name is taken", $"You already have a store named '{body.Name}' ({taken.Id}, {taken.Phase}).",
-                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [$"'{body.Name}' is already one of your stores"] }, ["storeId"] = taken.Id });
+            return NameTaken(body.Name, taken.Id, $"{taken.Id}, {taken.Phase}");
         }
         var active = owned.Count(s => s.IsActive);
         if (active >= Options.MaxActiveStoresPerOwner)
@@ -73,8 +72,7 @@ public sealed class StoreFunctions(
             async holding => await client.GetInstanceAsync(Store.ProvisionInstanceId(holding, 1), false, ct) is not null, ct);
         if (holder is not null)
         {
-            return Problems.Create(409, "name-taken", "The name is taken", $"You already have a store named '{body.Name}' ({holder}).",
-                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [$"'{body.Name}' is already one of your stores"] }, ["storeId"] = holder });
+            return NameTaken(body.Name, holder, holder);
         }
         var storeRequest = new StoreRequest(id, body.Name, body.Engine, body.Plan, caller.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", 1, body.KeepFailed,
             new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning));
@@ -88,6 +86,10 @@ public sealed class StoreFunctions(
         }
         return Accepted(request, client, Pending(storeRequest), provisionId);
     }
+
+    private static IResult NameTaken(string name, string storeId, string what) =>
+        Problems.Create(409, "name-taken", "The name is taken", $"You already have a store named '{name}' ({what}).",
+            new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [$"'{name}' is already one of your stores"] }, ["storeId"] = storeId });
 
     [Function("ListStoresHttp")]
     public async Task<IResult> List(

@@ -28,7 +28,7 @@ var stores = Option("--stores", 50);
 var burst = args.Contains("--burst");
 var concurrency = Option("--concurrency", 10);
 var helmTool = Array.IndexOf(args, "--helm") is var h and >= 0 && h + 1 < args.Length ? args[h + 1] : "helm3";
-var helm = Environment.GetEnvironmentVariable("BENCH_SCRIPT_HELM") ?? Repo.Tool(helmTool);
+var helm = Repo.Tool(helmTool);
 var chart = Path.Combine(Repo.Root, "charts", "woocommerce");
 
 await using var azurite = await AzuriteServer.StartAsync();
@@ -52,7 +52,7 @@ File.WriteAllText(script, $$"""
         --set-string ingress.host={}.localtest.me --set-string existingSecret={}-credentials {{wait}} --timeout 300s --history-max 10
     """);
 var self = Process.GetCurrentProcess();
-var (selfCpu0, azuriteCpu0, helmCpu0) = (self.TotalProcessorTime, azurite.ProcessorTime, ChildrenCpu());
+var cpuBefore = Cpu.Now(self, azurite);
 var scriptWatch = Stopwatch.StartNew();
 var scriptRun = await CommandLine.RunAsync("bash", [script], sim.ToolEnvironment(), sim.Directory, TimeSpan.FromMinutes(30));
 var scriptMakespan = scriptWatch.Elapsed;
@@ -61,8 +61,7 @@ if (scriptRun.ExitCode != 0)
     Console.Error.WriteLine(scriptRun.Output);
     return 1;
 }
-self.Refresh();
-var scriptCpu = new Cpu(self.TotalProcessorTime - selfCpu0, azurite.ProcessorTime - azuriteCpu0, ChildrenCpu() - helmCpu0);
+var scriptCpu = Cpu.Now(self, azurite) - cpuBefore;
 Console.WriteLine($"script: {scriptMakespan.TotalSeconds:F1} s");
 
 // 2. The control plane, in this process.
@@ -77,7 +76,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Logging:LogLevel:Default"] = "Warning",
     ["Urumi:Cluster:Mode"] = "Kubeconfig",
     ["Urumi:Cluster:Kubeconfig"] = sim.KubeconfigPath,
-    ["Urumi:Helm:Path"] = Environment.GetEnvironmentVariable("BENCH_PLANE_HELM") ?? helm,
+    ["Urumi:Helm:Path"] = helm,
     ["Urumi:Provisioning:MaxConcurrent"] = concurrency.ToString(CultureInfo.InvariantCulture),
     ["Urumi:MaxActiveStoresPerOwner"] = (stores + 1).ToString(CultureInfo.InvariantCulture),
     ["Urumi:RateLimit:PermitLimit"] = (stores + 1).ToString(CultureInfo.InvariantCulture),
@@ -94,13 +93,11 @@ var storage = app.Services.GetRequiredService<ITaskHubStorage>().Metrics;
 var storageOps0 = storage.Total;
 var storageText0 = storage.ToString();
 var (requests0, requestTime0) = (storage.Requests, storage.TotalRequestTime);
-self.Refresh();
-(selfCpu0, azuriteCpu0, helmCpu0) = (self.TotalProcessorTime, azurite.ProcessorTime, ChildrenCpu());
+cpuBefore = Cpu.Now(self, azurite);
 var done = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource>();
 TaskCompletionSource Done(string id) => done.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 metrics.Completed += t => Done(t.StoreId).TrySetResult();
 var posted = new Dictionary<string, long>();
-var planeWatch = Stopwatch.StartNew();
 var planeStart = Stopwatch.GetTimestamp();
 await Parallel.ForEachAsync(Enumerable.Range(1, stores), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
 {
@@ -123,8 +120,7 @@ await Parallel.ForEachAsync(Enumerable.Range(1, stores), new ParallelOptions { M
 });
 await Task.WhenAll(posted.Keys.Select(id => Done(id).Task)).WaitAsync(TimeSpan.FromMinutes(30));
 var planeMakespan = Stopwatch.GetElapsedTime(planeStart, posted.Keys.Max(id => metrics.Get(id)!.CompletedTimestamp!.Value));
-self.Refresh();
-var planeCpu = new Cpu(self.TotalProcessorTime - selfCpu0, azurite.ProcessorTime - azuriteCpu0, ChildrenCpu() - helmCpu0);
+var planeCpu = Cpu.Now(self, azurite) - cpuBefore;
 var storageOps = storage.Total - storageOps0;
 Console.WriteLine($"engine storage operations: before {storageText0}; after {storage}");
 var outcomes = posted.Keys.GroupBy(id => metrics.Get(id)!.Outcome).ToDictionary(g => g.Key ?? "?", g => g.Count());
@@ -179,8 +175,8 @@ await app.StopAsync();
 // deployed): how long helm itself took in each run, and, for the control plane, what came before and after it.
 (DateTimeOffset Start, DateTimeOffset End) InstallOf(string id)
 {
-    var writes = sim.Server.Operations.Query(o => o.Resource == "secrets" && o.Namespace == id && (o.Name ?? "").StartsWith($"sh.helm.release.v1.{id}.", StringComparison.Ordinal) && o.Code < 300);
-    return (writes.First(o => o.Detail == "pending-install").At, writes.Last(o => o.Detail is "deployed" or "failed").At);
+    var (started, ended) = sim.Server.Operations.HelmInstall(id, id);
+    return (started.At, ended.At);
 }
 double MeanMs(IEnumerable<TimeSpan> spans) => Math.Round(spans.Average(t => t.TotalMilliseconds), 0);
 var scriptInstalls = scriptIds.Select(InstallOf).ToList();
@@ -237,15 +233,18 @@ Console.WriteLine(json);
 Console.WriteLine($"makespan ratio {ratio:F3} (target <= 1.10), overhead p50 {p50:F0} ms (target <= 100 ms)");
 return ratio <= 1.10 && p50 <= 100 ? 0 : 2;
 
-// CPU of the finished (waited-for) descendants of this process: the helm runs of both phases.
-static TimeSpan ChildrenCpu()
-{
-    var fields = File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-    var ticks = long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
-    return TimeSpan.FromSeconds(ticks / 100.0);
-}
-
 internal readonly record struct Cpu(TimeSpan Process, TimeSpan Azurite, TimeSpan Helm)
 {
     public TimeSpan Total => Process + Azurite + Helm;
+
+    /// <summary>CPU used so far by this process, by Azurite, and by this process's finished (waited-for) children: helm.</summary>
+    public static Cpu Now(Process self, AzuriteServer azurite)
+    {
+        self.Refresh();
+        var fields = File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var childTicks = long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+        return new Cpu(self.TotalProcessorTime, azurite.ProcessorTime, TimeSpan.FromSeconds(childTicks / 100.0));
+    }
+
+    public static Cpu operator -(Cpu a, Cpu b) => new(a.Process - b.Process, a.Azurite - b.Azurite, a.Helm - b.Helm);
 }
