@@ -138,6 +138,105 @@ public sealed class ReliabilityUnitTests
         Assert.True(queueSends == host.Storage.Metrics.QueueSends - before, $"sent: {string.Join(", ", sent)}");
     }
 
+    [Theory]
+    [InlineData(true, nameof(ITaskHubStorage.SendHeldControlMessageAsync))]
+    [InlineData(false, nameof(ITaskHubStorage.SendControlMessageAsync))]
+    public async Task An_event_to_an_instance_of_this_worker_is_handed_over_in_memory_and_its_held_queue_copy_deleted(bool localEvents, string send)
+    {
+        var storage = new InMemoryTaskHubStorage();
+        var sends = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        storage.Fault = (operation, target) =>
+        {
+            if (operation.StartsWith("Send", StringComparison.Ordinal))
+            {
+                sends.Enqueue($"{operation} {target}");
+            }
+            return null;
+        };
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage, o => o.LocalEventDelivery = localEvents);
+        var waiter = await host.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever");
+        await host.Client.WaitForInstanceStartAsync(waiter);
+
+        await host.RunAsync("Pinger", waiter);
+        // The held copy stays hidden for 30 s (ControlQueueVisibilityTimeout), longer than this wait: only the
+        // hand-over in memory can finish the waiter in time.
+        var result = await host.WaitAsync(waiter, TimeSpan.FromSeconds(10));
+
+        Assert.Equal("got ping", result.ReadOutputAs<string>());
+        Assert.Contains($"{send} {waiter}/EventRaised", sends);
+        await Eventually.Until(() => Task.FromResult(storage.ControlMessageCount), n => n == 0, TimeSpan.FromSeconds(10), "every control message deleted");
+    }
+
+    [Fact]
+    public async Task A_held_event_its_receiver_never_processed_is_processed_from_the_queue_after_a_crash()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        var waiter = "held-waiter";
+        var appendsRefused = 0;
+        await using (var first = await TestHost.StartAsync([typeof(TestFunctions)], storage, o => o.ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(2)))
+        {
+            await first.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever", null, new StartOrchestrationOptions(waiter));
+            await first.Client.WaitForInstanceStartAsync(waiter);
+            // The receiver's steps fail from now on (storage unreachable for it), so the hand-over in memory is lost with the process.
+            storage.Fault = (operation, target) => operation == nameof(ITaskHubStorage.AppendHistoryAsync) && target == waiter && Interlocked.Increment(ref appendsRefused) > 0
+                ? new TimeoutException("storage unreachable")
+                : null;
+            var pinger = await first.RunAsync("Pinger", waiter);
+            Assert.Equal("sent", pinger.ReadOutputAs<string>());
+            await Eventually.Until(() => Task.FromResult(Volatile.Read(ref appendsRefused)), n => n > 0, TimeSpan.FromSeconds(10), "the receiver tried its step");
+        }
+        storage.Fault = null;
+        Assert.Equal(OrchestrationRuntimeStatus.Running, (await storage.GetInstanceAsync(waiter, default))!.RuntimeStatus);
+
+        await using var second = await TestHost.StartAsync([typeof(TestFunctions)], storage);
+        var result = await second.WaitAsync(waiter);
+
+        Assert.Equal("got ping", result.ReadOutputAs<string>());
+        var history = await second.Client.GetOrchestrationHistoryAsync(waiter);
+        Assert.Single(history, e => e.EventType == EventType.EventRaised);
+    }
+
+    [Fact]
+    public async Task A_duplicate_of_a_message_the_previous_execution_processed_is_dropped_after_ContinueAsNew()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage);
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync("TickCounter", 0);
+        await Eventually.Until(() => host.Client.GetInstanceAsync(id, true), m => m?.SerializedCustomStatus == "0", TimeSpan.FromSeconds(10), "count 0");
+        TaskMessage Tick(string messageId) => new(messageId, id, null, new HistoryEvent { EventType = EventType.EventRaised, Name = "Tick", Input = "true" });
+
+        await storage.SendControlMessageAsync(Tick("tick-1"), TimeSpan.Zero, default);
+        await Eventually.Until(() => host.Client.GetInstanceAsync(id, true), m => m?.SerializedCustomStatus == "1", TimeSpan.FromSeconds(10), "count 1");
+        await storage.SendControlMessageAsync(Tick("tick-1"), TimeSpan.Zero, default);
+        await storage.SendControlMessageAsync(Tick("tick-2"), TimeSpan.Zero, default);
+        await Eventually.Until(() => Task.FromResult(storage.ControlMessageCount), n => n == 0, TimeSpan.FromSeconds(10), "both messages processed");
+
+        var status = await host.Client.GetInstanceAsync(id, true);
+        Assert.Equal("2", status!.SerializedCustomStatus);
+    }
+
+    [Fact]
+    public async Task A_step_whose_row_write_fails_after_its_history_append_writes_the_row_on_retry()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        const string id = "row-write-fails";
+        var updates = 0;
+        // The second row write of the instance is its last step's (Completed).
+        storage.Fault = (operation, target) => operation == nameof(ITaskHubStorage.UpdateInstanceAsync) && target == id && Interlocked.Increment(ref updates) == 2
+            ? new InvalidDataException("row rejected once")
+            : null;
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage);
+
+        var result = await host.RunAsync("Echo", "x", instanceId: id);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal("x", result.ReadOutputAs<string>());
+        Assert.True(updates >= 3, $"row writes: {updates}");
+        var history = await host.Client.GetOrchestrationHistoryAsync(id);
+        Assert.Single(history, e => e.EventType == EventType.ExecutionCompleted);
+        Assert.Single(history, e => e.EventType == EventType.TaskCompleted);
+    }
+
     [Fact]
     public async Task A_new_owner_recovers_local_activities_and_repairs_the_instance_row_from_history()
     {

@@ -132,6 +132,17 @@ public static class TestFunctions
         }
     }
 
+    /// <summary>Counts "Tick" events, one execution per tick (ContinueAsNew), the count in its custom status.</summary>
+    [Function("TickCounter")]
+    public static async Task<int> TickCounter([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        var n = context.GetInput<int>();
+        context.SetCustomStatus(n);
+        await context.WaitForExternalEvent<bool>("Tick");
+        context.ContinueAsNew(n + 1);
+        return n;
+    }
+
     [Function("Echo")]
     public static Task<string> Echo([OrchestrationTrigger] TaskOrchestrationContext context) =>
         context.CallActivityAsync<string>("EchoActivity", context.GetInput<string>());

@@ -50,6 +50,12 @@ public sealed record HistoryEvent
     public bool DispatchedLocally { get; init; }
 
     public IReadOnlyDictionary<string, string>? Tags { get; init; }
+
+    /// <summary>
+    /// ExecutionStarted of a ContinueAsNew: ids of the last messages the previous execution processed, so a late
+    /// duplicate of one (a redelivery, or the queue copy of a message handed over in memory) is still dropped.
+    /// </summary>
+    public IReadOnlyList<string>? CarriedMessageIds { get; init; }
 }
 
 /// <summary>The orchestration that started a sub-orchestration, and the task id it waits on.</summary>

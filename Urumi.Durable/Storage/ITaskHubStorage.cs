@@ -27,6 +27,13 @@ public interface ITaskHubStorage : IAsyncDisposable
 
     Task SendControlMessageAsync(TaskMessage message, TimeSpan delay, CancellationToken ct);
 
+    /// <summary>
+    /// Sends a control message hidden for <paramref name="hiddenFor"/> and returns it as if this process had received
+    /// it, so the process can handle it at once and delete it. If it does not (it crashed, or lost the partition), the
+    /// message becomes visible and is handled from the queue.
+    /// </summary>
+    Task<ReceivedMessage> SendHeldControlMessageAsync(TaskMessage message, TimeSpan hiddenFor, CancellationToken ct);
+
     Task<IReadOnlyList<ReceivedMessage>> ReceiveControlMessagesAsync(int partition, int max, TimeSpan visibility, CancellationToken ct);
 
     Task SendWorkItemAsync(TaskMessage message, CancellationToken ct);

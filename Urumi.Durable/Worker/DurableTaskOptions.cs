@@ -49,6 +49,14 @@ public sealed class DurableTaskOptions
     /// </summary>
     public bool LocalStartDelivery { get; set; } = true;
 
+    /// <summary>
+    /// Hand a message from one orchestration to another (an event, a sub-orchestration's start or result) to the
+    /// receiver in memory when this worker owns the receiver's partition. The message is still sent first, hidden for
+    /// <see cref="ControlQueueVisibilityTimeout"/>; the receiver deletes it when it has processed it. After a crash
+    /// it becomes visible and is processed from the queue, as any message would be.
+    /// </summary>
+    public bool LocalEventDelivery { get; set; } = true;
+
     /// <summary>Identifies this worker in partition leases; unique per process by default.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
 }

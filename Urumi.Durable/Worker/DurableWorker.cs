@@ -105,6 +105,21 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
         await Storage.SendControlMessageAsync(message, TimeSpan.Zero, ct);
     }
 
+    /// <summary>True when a message to <paramref name="instanceId"/> can be sent held and handed over in memory (see LocalEventDelivery).</summary>
+    internal bool CanDeliverHeld(string instanceId) =>
+        Options.LocalEventDelivery && !_cts.IsCancellationRequested && LocalPartitionOf(instanceId) is not null;
+
+    /// <summary>Hands a held message to its receiver's session; when the partition left this worker meanwhile, makes it visible.</summary>
+    internal async Task DeliverHeldAsync(ReceivedMessage held, CancellationToken ct)
+    {
+        if (LocalPartitionOf(held.Message.InstanceId) is { } processor)
+        {
+            processor.DeliverLocal(held);
+            return;
+        }
+        await Storage.ReleaseMessageAsync(held, TimeSpan.Zero, ct);
+    }
+
     /// <summary>The running processor of the instance's partition when this worker owns it, else null.</summary>
     private PartitionProcessor? LocalPartitionOf(string instanceId) =>
         _owned.TryGetValue(Storage.PartitionOf(instanceId), out var processor) && !processor.Stopping.IsCancellationRequested ? processor : null;

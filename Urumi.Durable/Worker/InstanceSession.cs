@@ -8,8 +8,9 @@ namespace Urumi.Durable.Worker;
 /// <summary>
 /// One orchestration instance inside the partition that owns it. Messages for the instance are processed one step
 /// at a time: drop duplicates against history, replay, then checkpoint in the order that makes a crash at any
-/// point safe: send outbound messages, append history (guarded by its ETag), update the Instances row, delete the
-/// consumed messages. The state stays cached between steps, so a step reads nothing from storage.
+/// point safe: send outbound messages, append history (guarded by its ETag), then hand local work over and, together,
+/// update the Instances row and delete the consumed messages. The state stays cached between steps, so a step reads
+/// nothing from storage.
 /// </summary>
 internal sealed class InstanceSession(string instanceId, PartitionProcessor partition)
 {
@@ -136,6 +137,15 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
 
     private async Task OnFailureAsync(List<ReceivedMessage> batch, bool recover, Exception e, CancellationToken ct)
     {
+        if (e is CommittedStepException committed)
+        {
+            // History holds the step; the cached state is right. The retry finds the batch in it, writes the row
+            // and deletes the messages.
+            _transientFailures++;
+            Logger.StepRetrying(committed.InnerException!, InstanceId, _transientFailures);
+            await RetryLaterAsync(batch, recover, _transientFailures, ct);
+            return;
+        }
         _state = null;
         if (e is HistoryConflictException)
         {
@@ -162,7 +172,11 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                 await ParkAndFailAsync(poisoned, e, ct);
             }
         }
-        var attempt = Math.Max(_transientFailures, batch.Count == 0 ? 0 : batch.Max(m => m.LocalFailures));
+        await RetryLaterAsync(batch, recover, Math.Max(_transientFailures, batch.Count == 0 ? 0 : batch.Max(m => m.LocalFailures)), ct);
+    }
+
+    private async Task RetryLaterAsync(List<ReceivedMessage> batch, bool recover, int attempt, CancellationToken ct)
+    {
         await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, attempt))), ct);
         lock (_inbox)
         {
@@ -170,6 +184,9 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
             _recover |= recover;
         }
     }
+
+    /// <summary>A step failed after its history append: only its row write, hand-overs or message deletes are left.</summary>
+    private sealed class CommittedStepException(Exception inner) : Exception("The step is in history; what follows the append failed.", inner);
 
     /// <summary>Parks messages that failed too often and fails the instance with a reason that says so.</summary>
     private async Task ParkAndFailAsync(List<ReceivedMessage> poisoned, Exception cause, CancellationToken ct)
@@ -329,7 +346,8 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         }
         if (start is null && accepted.Count == 0)
         {
-            await DeleteAsync(consumed, ct);
+            // A step that failed after appending these messages left its row and deletes to this retry.
+            await Task.WhenAll(DeleteAsync(consumed, ct), WriteRowIfDirtyAsync(state, StepTime(state), ct));
             return;
         }
 
@@ -405,6 +423,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                     ExecutionId = executionId,
                     InstanceId = InstanceId,
                     Parent = state.Parent,
+                    CarriedMessageIds = ProcessedMessageIds(past, events),
                 };
                 var carried = result.PreserveUnprocessedEvents ? result.UnprocessedEvents : [];
                 var snapshot = state.Snapshot;
@@ -430,6 +449,17 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
             return newExecution;
         }
     }
+
+    /// <summary>The last ids of messages an execution processed (those it carried over from the one before included).</summary>
+    private static List<string> ProcessedMessageIds(IReadOnlyList<HistoryEvent> past, List<HistoryEvent> events)
+    {
+        var ids = past.Concat(events)
+            .SelectMany(e => (e.CarriedMessageIds ?? []).Concat(e.MessageId is null ? [] : [e.MessageId]))
+            .ToList();
+        return ids.Count > MaxCarriedMessageIds ? ids[^MaxCarriedMessageIds..] : ids;
+    }
+
+    private const int MaxCarriedMessageIds = 300;
 
     private void AddAction(InstanceState state, OrchestratorAction action, List<HistoryEvent> events, List<Outbound> outbound, List<TaskMessage> local, DateTime now)
     {
@@ -509,11 +539,10 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     {
         var previousStatus = _state?.Status;
         var rowInSync = _state?.RowInSync ?? false;
+        var held = new ReceivedMessage?[outbound.Count];
         try
         {
-            await Task.WhenAll(outbound.Select(o => o.WorkItem
-                ? Storage.SendWorkItemAsync(o.Message, ct)
-                : Storage.SendControlMessageAsync(o.Message, o.Delay, ct)));
+            await Task.WhenAll(outbound.Select((o, i) => SendAsync(o, held, i, ct)));
             FailPoints.Hit("checkpoint.afterSend");
             var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution, ct);
             if (newExecution)
@@ -527,29 +556,70 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                 state.Appended(snapshot, events);
             }
             _state = state;
-            FailPoints.Hit("checkpoint.afterHistoryAppend");
-            if (!rowInSync || newExecution || previousStatus != state.Status || state.WrittenCustomStatus != state.CustomStatus || state.IsTerminal)
-            {
-                await WriteRowAsync(state, now, ct);
-                state.WrittenCustomStatus = state.CustomStatus;
-            }
-            state.RowInSync = true;
         }
         catch
         {
             _worker.ActivityDispatcher.CancelReservations(local.Count);
             throw;
         }
-        FailPoints.Hit("checkpoint.afterInstanceUpdate");
-        await DeleteAsync(consumed, ct);
+        FailPoints.Hit("checkpoint.afterHistoryAppend");
+        // History holds the step: what it hands to this worker starts now, not after the row and the deletes.
         foreach (var item in local)
         {
             _worker.ActivityDispatcher.RunLocal(item);
+        }
+        state.RowDirty = !rowInSync || newExecution || previousStatus != state.Status || state.WrittenCustomStatus != state.CustomStatus || state.IsTerminal;
+        try
+        {
+            foreach (var m in held.OfType<ReceivedMessage>())
+            {
+                await _worker.DeliverHeldAsync(m, ct);
+            }
+            // The row and the deletes need only the append before them (a takeover repairs a row that lags history).
+            await Task.WhenAll(DeleteAsync(consumed, ct), RowAsync());
+            async Task RowAsync()
+            {
+                await WriteRowIfDirtyAsync(state, now, ct);
+                FailPoints.Hit("checkpoint.afterInstanceUpdate");
+            }
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            throw new CommittedStepException(e);
         }
         if (state.IsTerminal)
         {
             _worker.Logger.OrchestrationCompleted(state.Name ?? "", InstanceId, state.Status.ToString(), state.Failure?.ErrorMessage);
             _worker.OnInstanceCompleted(InstanceId, state.Status);
+        }
+    }
+
+    /// <summary>Sends one outbound message; one to an instance of this worker is sent held and handed over after the append.</summary>
+    private async Task SendAsync(Outbound o, ReceivedMessage?[] held, int index, CancellationToken ct)
+    {
+        if (o.WorkItem)
+        {
+            await Storage.SendWorkItemAsync(o.Message, ct);
+        }
+        else if (o.Delay <= TimeSpan.Zero && _worker.CanDeliverHeld(o.Message.InstanceId))
+        {
+            held[index] = await Storage.SendHeldControlMessageAsync(o.Message, _worker.Options.ControlQueueVisibilityTimeout, ct);
+        }
+        else
+        {
+            await Storage.SendControlMessageAsync(o.Message, o.Delay, ct);
+        }
+    }
+
+    /// <summary>Writes the row when a step changed it (or a failed write left it behind).</summary>
+    private async Task WriteRowIfDirtyAsync(InstanceState state, DateTime now, CancellationToken ct)
+    {
+        if (state.RowDirty)
+        {
+            await WriteRowAsync(state, now, ct);
+            state.WrittenCustomStatus = state.CustomStatus;
+            state.RowDirty = false;
+            state.RowInSync = true;
         }
     }
 

@@ -43,6 +43,9 @@ internal sealed class InstanceState
     /// <summary>False after a reload: the Instances row may lag history and is rewritten at the next step.</summary>
     public bool RowInSync { get; set; }
 
+    /// <summary>True from an append whose step changes the row until the row is written (a failed write is retried).</summary>
+    public bool RowDirty { get; set; }
+
     public bool HasHistory => Snapshot.Events.Count > 0;
 
     public bool IsTerminal => Status.IsTerminal();
@@ -99,6 +102,7 @@ internal sealed class InstanceState
                 LastStepTime = e.Timestamp;
                 break;
             case EventType.ExecutionStarted:
+                MessageIds.UnionWith(e.CarriedMessageIds ?? []);
                 Name = e.Name;
                 ExecutionId = e.ExecutionId;
                 Input = e.Input;

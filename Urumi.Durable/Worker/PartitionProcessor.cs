@@ -41,8 +41,9 @@ internal sealed class PartitionProcessor(DurableWorker worker, int partition)
 
     public void Wake() => _polling.Wake();
 
-    public void DeliverLocal(TaskMessage message) =>
-        Session(message.InstanceId).Enqueue([new ReceivedMessage(message, 1, null, "local")]);
+    public void DeliverLocal(TaskMessage message) => DeliverLocal(new ReceivedMessage(message, 1, null, "local"));
+
+    public void DeliverLocal(ReceivedMessage message) => Session(message.Message.InstanceId).Enqueue([message]);
 
     public async Task ReleaseAsync(IEnumerable<ReceivedMessage> messages)
     {

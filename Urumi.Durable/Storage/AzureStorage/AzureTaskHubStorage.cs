@@ -102,6 +102,13 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
         MessageSent?.Invoke(partition, DateTime.UtcNow + delay);
     }
 
+    public async Task<ReceivedMessage> SendHeldControlMessageAsync(TaskMessage message, TimeSpan hiddenFor, CancellationToken ct)
+    {
+        var queue = _control[PartitionOf(message.InstanceId)];
+        var sent = await SendAsync(queue, message, hiddenFor, ct);
+        return new ReceivedMessage(message, 0, new Receipt(queue, sent.MessageId, sent.PopReceipt), queue.Name);
+    }
+
     public async Task SendWorkItemAsync(TaskMessage message, CancellationToken ct)
     {
         await SendAsync(_workItems, message, TimeSpan.Zero, ct);
@@ -345,7 +352,7 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
         return options;
     }
 
-    private async Task SendAsync(QueueClient queue, TaskMessage message, TimeSpan delay, CancellationToken ct)
+    private async Task<SendReceipt> SendAsync(QueueClient queue, TaskMessage message, TimeSpan delay, CancellationToken ct)
     {
         var body = JsonSerializer.Serialize(message, Json);
         if (Encoding.UTF8.GetByteCount(body) > MaxInlineMessageBytes)
@@ -356,7 +363,7 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
         }
         Metrics.QueueSend();
         var visibility = delay > TimeSpan.FromDays(6) ? TimeSpan.FromDays(6) : delay;
-        await queue.SendMessageAsync(body, visibility, TimeSpan.FromSeconds(-1), ct);
+        return (await queue.SendMessageAsync(body, visibility, TimeSpan.FromSeconds(-1), ct)).Value;
     }
 
     private async Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(QueueClient queue, int max, TimeSpan visibility, CancellationToken ct)

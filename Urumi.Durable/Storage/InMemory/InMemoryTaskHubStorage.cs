@@ -33,6 +33,9 @@ public sealed class InMemoryTaskHubStorage(string taskHubName = "testhub", int p
     /// <summary>Fault injection at the storage boundary: return an exception to throw for a call, or null.</summary>
     public Func<string, string, Exception?>? Fault { get; set; }
 
+    /// <summary>Messages on the control queues now, hidden ones included (for tests: what was never deleted).</summary>
+    public int ControlMessageCount => _control.Sum(q => q.Count);
+
     public Task CreateIfNotExistsAsync(CancellationToken ct) => Task.CompletedTask;
 
     public Task DeleteTaskHubAsync(CancellationToken ct)
@@ -53,6 +56,14 @@ public sealed class InMemoryTaskHubStorage(string taskHubName = "testhub", int p
         _control[partition].Send(message, visibleAt);
         MessageSent?.Invoke(partition, visibleAt);
         return Task.CompletedTask;
+    }
+
+    public Task<ReceivedMessage> SendHeldControlMessageAsync(TaskMessage message, TimeSpan hiddenFor, CancellationToken ct)
+    {
+        Inject(nameof(SendHeldControlMessageAsync), message.InstanceId + "/" + message.Event.EventType);
+        Metrics.QueueSend();
+        var queue = _control[PartitionOf(message.InstanceId)];
+        return Task.FromResult(queue.SendHeld(message, Now + (hiddenFor > TimeSpan.Zero ? hiddenFor : TimeSpan.Zero)));
     }
 
     public Task<IReadOnlyList<ReceivedMessage>> ReceiveControlMessagesAsync(int partition, int max, TimeSpan visibility, CancellationToken ct)
@@ -220,11 +231,33 @@ public sealed class InMemoryTaskHubStorage(string taskHubName = "testhub", int p
 
         public string Name { get; } = name;
 
+        public int Count
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return _entries.Count;
+                }
+            }
+        }
+
         public void Send(TaskMessage message, DateTime visibleAt)
         {
             lock (_entries)
             {
                 _entries.Add(new Entry(message) { VisibleAt = visibleAt });
+            }
+        }
+
+        /// <summary>Adds a message hidden until <paramref name="visibleAt"/>, with a receipt its sender can delete it by.</summary>
+        public ReceivedMessage SendHeld(TaskMessage message, DateTime visibleAt)
+        {
+            lock (_entries)
+            {
+                var entry = new Entry(message) { VisibleAt = visibleAt, Receipt = new object() };
+                _entries.Add(entry);
+                return new ReceivedMessage(message, 0, (entry, entry.Receipt), Name);
             }
         }
 
