@@ -57,6 +57,7 @@ public sealed class HelmCliTests
         Assert.Contains("--wait=watcher", helm4);
         Assert.Equal("300s", helm3[helm3.ToList().IndexOf("--timeout") + 1]);
         Assert.Contains(@"store.title=a\,b\\c", helm3);
+        Assert.Equal("json", helm4[helm4.ToList().IndexOf("--output") + 1]);
     }
 
     [Theory]

@@ -16,35 +16,36 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
         HelmVersion.Parse((await RunAsync(["version", "--template", "{{.Version}}"], cancellationToken)).StandardOutput);
 
     /// <summary>
-    /// `helm upgrade --install --wait`. Cancelling <paramref name="graceful"/> sends helm an interrupt so it can
+    /// `helm upgrade --install --wait --output json`, the installed release read from its output. Cancelling <paramref name="graceful"/> sends helm an interrupt so it can
     /// mark the release failed; cancelling <paramref name="forceful"/> kills it (and leaves it pending).
     /// </summary>
-    public async Task<HelmRelease> UpgradeInstallAsync(HelmInstall install, HelmVersion version, CancellationToken forceful = default, CancellationToken graceful = default)
-    {
-        await RunAsync(UpgradeInstallArguments(install, version), forceful, graceful);
-        return await StatusAsync(install.Release, install.Namespace, forceful)
-            ?? throw new InvalidOperationException($"helm installed {install.Release} in {install.Namespace} but has no status for it");
-    }
+    public async Task<HelmRelease> UpgradeInstallAsync(HelmInstall install, HelmVersion version, CancellationToken forceful = default, CancellationToken graceful = default) =>
+        ParseRelease((await RunAsync(UpgradeInstallArguments(install, version), forceful, graceful)).StandardOutput);
 
     /// <summary>The release's latest revision, or null when there is no such release.</summary>
     public async Task<HelmRelease?> StatusAsync(string release, string ns, CancellationToken cancellationToken = default)
     {
         try
         {
-            var result = await RunAsync(["status", release, "--namespace", ns, "--output", "json"], cancellationToken);
-            var root = JsonDocument.Parse(result.StandardOutput).RootElement;
-            var info = root.GetProperty("info");
-            return new HelmRelease(
-                root.GetProperty("name").GetString()!,
-                root.GetProperty("namespace").GetString()!,
-                root.GetProperty("version").GetInt32(),
-                HelmRelease.ParseStatus(info.GetProperty("status").GetString()),
-                info.TryGetProperty("description", out var description) ? description.GetString() ?? "" : "");
+            return ParseRelease((await RunAsync(["status", release, "--namespace", ns, "--output", "json"], cancellationToken)).StandardOutput);
         }
         catch (HelmCommandException e) when (e.ReleaseNotFound)
         {
             return null;
         }
+    }
+
+    /// <summary>A release as `--output json` prints it (status, and upgrade when it is done).</summary>
+    private static HelmRelease ParseRelease(string json)
+    {
+        var root = JsonDocument.Parse(json).RootElement;
+        var info = root.GetProperty("info");
+        return new HelmRelease(
+            root.GetProperty("name").GetString()!,
+            root.GetProperty("namespace").GetString()!,
+            root.GetProperty("version").GetInt32(),
+            HelmRelease.ParseStatus(info.GetProperty("status").GetString()),
+            info.TryGetProperty("description", out var description) ? description.GetString() ?? "" : "");
     }
 
     /// <summary>`helm uninstall --wait`: true if it removed the release, false if there was none.</summary>
@@ -75,7 +76,8 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
         }
         // Helm 4's bare --wait is its kstatus watcher; Helm 3 has only the one wait.
         arguments.Add(version.Major >= 4 ? "--wait=watcher" : "--wait");
-        arguments.AddRange(["--timeout", Seconds(install.Timeout), "--history-max", "10"]);
+        // The release comes back on stdout, so no `helm status` (a second helm process) is needed after it.
+        arguments.AddRange(["--timeout", Seconds(install.Timeout), "--history-max", "10", "--output", "json"]);
         return arguments;
     }
 
