@@ -124,6 +124,34 @@ public sealed class StoreApiTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task Of_simultaneous_requests_for_different_names_no_more_than_the_active_limit_create_stores()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string> { ["Urumi__MaxActiveStoresPerOwner"] = "2" });
+        using var alice = plane.As(ControlPlane.AliceKey);
+        var names = Enumerable.Range(1, 6).Select(i => $"wave-{i}").ToList();
+
+        var answers = await Task.WhenAll(names.Select(name => ControlPlane.CreateAsync(alice, new { name, engine = "woocommerce" })));
+
+        var accepted = answers.Where(a => a.Response.StatusCode == HttpStatusCode.Accepted).ToList();
+        Assert.True(accepted.Count == 2, string.Join("; ", answers.Select(a => $"{(int)a.Response.StatusCode} {a.Body}")));
+        Assert.All(answers.Except(accepted), a => Assert.Equal("store-limit", ((string?)a.Body!["type"])?.Split('/').Last()));
+        var instances = new List<string>();
+        await foreach (var i in plane.Storage().GetAllInstancesAsync(new Urumi.Durable.Client.OrchestrationQuery { InstanceIdPrefix = "wave-" }))
+        {
+            instances.Add(i.InstanceId);
+        }
+        Assert.Equal(2, instances.Count);
+        // A refused request gives its name back: only the two accepted names are claimed.
+        var claims = new Azure.Data.Tables.TableClient(plane.App.ConnectionString, plane.App.Hub + "StoreClaims");
+        var claimed = new List<string>();
+        await foreach (var row in claims.QueryAsync<Azure.Data.Tables.TableEntity>("PartitionKey eq 'alice'"))
+        {
+            claimed.Add(row.RowKey);
+        }
+        Assert.Equal(accepted.Select(a => (string)a.Body!["store"]!["name"]!).Order(StringComparer.Ordinal).Concat(["~active-0", "~active-1"]), claimed.Order(StringComparer.Ordinal).ToList());
+    }
+
+    [Fact]
     public async Task Info_announces_the_cluster_and_health_checks_storage_and_cluster()
     {
         await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm4");

@@ -53,4 +53,33 @@ public sealed class StoreRegistryTests(AzuriteFixture fixture)
         Assert.Equal("mall-00000001", await registry.ClaimNameAsync("alice", "mall", "mall-00000002", now.AddSeconds(30), abandoned, Started));
         Assert.Null(await registry.ClaimNameAsync("alice", "mall", "mall-00000002", now.AddMinutes(2), abandoned, Started));
     }
+
+    [Fact]
+    public async Task An_active_slot_is_held_while_its_store_is_active_and_a_retried_store_keeps_its_own()
+    {
+        var registry = new StoreRegistry(fixture.Azurite.ConnectionString, "slots" + Guid.NewGuid().ToString("N")[..10]);
+        var now = DateTimeOffset.UtcNow;
+        var abandoned = TimeSpan.FromMinutes(1);
+        Task<bool> Started(string id) => Task.FromResult(true);
+        Store Row(string id, StorePhase phase, bool holds = false) =>
+            new() { Id = id, Name = id, Engine = "woocommerce", Plan = "small", Owner = "alice", Phase = phase, HoldsResources = holds, CreatedAt = now, UpdatedAt = now };
+
+        Assert.True(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
+        Assert.True(await registry.ClaimActiveSlotAsync("alice", "b-00000001", 2, now, abandoned, Started));
+        Assert.True(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
+        Assert.False(await registry.ClaimActiveSlotAsync("alice", "c-00000001", 2, now, abandoned, Started));
+        Assert.True(await registry.ClaimActiveSlotAsync("bob", "d-00000001", 2, now, abandoned, Started));
+
+        // A Failed store that still holds resources keeps its slot; without them, or Deleted, it frees it.
+        await registry.RecordAsync(Row("a-00000001", StorePhase.Failed, holds: true));
+        await registry.RecordAsync(Row("b-00000001", StorePhase.Ready));
+        Assert.False(await registry.ClaimActiveSlotAsync("alice", "c-00000001", 2, now, abandoned, Started));
+        await registry.UpdateAsync("alice", "a-00000001", s => s with { HoldsResources = false });
+        Assert.True(await registry.ClaimActiveSlotAsync("alice", "c-00000001", 2, now, abandoned, Started));
+
+        // Its retry now finds no slot; once another store is Deleted it takes that one.
+        Assert.False(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
+        await registry.UpdateAsync("alice", "b-00000001", s => s with { Phase = StorePhase.Deleted });
+        Assert.True(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
+    }
 }

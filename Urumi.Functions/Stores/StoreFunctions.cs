@@ -63,16 +63,18 @@ public sealed class StoreFunctions(
         var active = owned.Count(s => s.IsActive);
         if (active >= Options.MaxActiveStoresPerOwner)
         {
-            return Problems.Create(403, "store-limit", "Too many active stores",
-                $"An owner may have {Options.MaxActiveStoresPerOwner} active stores; {caller.Owner} has {active}. Delete one first.",
-                new Dictionary<string, object?> { ["limit"] = Options.MaxActiveStoresPerOwner, ["active"] = active });
+            return StoreLimit(caller.Owner, active);
         }
-        // The registry answered from the rows written so far; the claim settles a race with a request it has not seen.
-        var holder = await registry.ClaimNameAsync(caller.Owner, body.Name, id, time.GetUtcNow(), TimeSpan.FromMinutes(1),
-            async holding => await client.GetInstanceAsync(Store.ProvisionInstanceId(holding, 1), false, ct) is not null, ct);
+        // The registry answered from the rows written so far; the claims settle a race with requests it has not seen.
+        var holder = await registry.ClaimNameAsync(caller.Owner, body.Name, id, time.GetUtcNow(), AbandonedClaim, Started(client, ct), ct);
         if (holder is not null)
         {
             return NameTaken(body.Name, holder, holder);
+        }
+        if (!await registry.ClaimActiveSlotAsync(caller.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), AbandonedClaim, Started(client, ct), ct))
+        {
+            await registry.ReleaseClaimAsync(caller.Owner, body.Name, id, ct);
+            return StoreLimit(caller.Owner, Options.MaxActiveStoresPerOwner);
         }
         var storeRequest = new StoreRequest(id, body.Name, body.Engine, body.Plan, caller.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", 1, body.KeepFailed,
             new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning));
@@ -86,6 +88,17 @@ public sealed class StoreFunctions(
         }
         return Accepted(request, client, Pending(storeRequest), provisionId);
     }
+
+    /// <summary>How long a claim whose store never started holds (the request that made it died before starting it).</summary>
+    private static readonly TimeSpan AbandonedClaim = TimeSpan.FromMinutes(1);
+
+    private static Func<string, Task<bool>> Started(DurableTaskClient client, CancellationToken ct) =>
+        async holder => await client.GetInstanceAsync(Store.ProvisionInstanceId(holder, 1), false, ct) is not null;
+
+    private IResult StoreLimit(string owner, int active) =>
+        Problems.Create(403, "store-limit", "Too many active stores",
+            $"An owner may have {Options.MaxActiveStoresPerOwner} active stores; {owner} has {active}. Delete one first.",
+            new Dictionary<string, object?> { ["limit"] = Options.MaxActiveStoresPerOwner, ["active"] = active });
 
     private static IResult NameTaken(string name, string storeId, string what) =>
         Problems.Create(409, "name-taken", "The name is taken", $"You already have a store named '{name}' ({what}).",
@@ -201,9 +214,9 @@ public sealed class StoreFunctions(
         {
             return Problems.Create(409, "not-failed", "Only a Failed store can be retried", $"Store {id} is {store.Phase}.");
         }
-        if (!store.HoldsResources && await registry.CountActiveAsync(store.Owner, ct) >= Options.MaxActiveStoresPerOwner)
+        if (!store.HoldsResources && !await registry.ClaimActiveSlotAsync(store.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), AbandonedClaim, Started(client, ct), ct))
         {
-            return Problems.Create(403, "store-limit", "Too many active stores", $"An owner may have {Options.MaxActiveStoresPerOwner} active stores. Delete one first.");
+            return StoreLimit(store.Owner, Options.MaxActiveStoresPerOwner);
         }
         var attempt = store.Attempt + 1;
         var keepFailed = (await client.GetInstanceAsync(Store.ProvisionInstanceId(id, store.Attempt), true, ct))?.ReadInputAs<StoreRequest>()?.KeepFailed ?? false;

@@ -27,7 +27,7 @@ public sealed class StoreRegistry
     {
         var service = new TableServiceClient(connectionString);
         _table = service.GetTableClient(hubName + "Stores");
-        _names = service.GetTableClient(hubName + "StoreNames");
+        _names = service.GetTableClient(hubName + "StoreClaims");
         _created = new Lazy<Task>(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _names.CreateIfNotExistsAsync()));
     }
 
@@ -55,7 +55,6 @@ public sealed class StoreRegistry
         return stores;
     }
 
-    public async Task<int> CountActiveAsync(string owner, CancellationToken ct = default) => (await ListOwnedAsync(owner, ct)).Count(s => s.IsActive);
 
     /// <summary>Stores newest first within a page; owner null lists every owner's.</summary>
     public async Task<StorePage> ListAsync(string? owner, StorePhase? phase, string? engine, int pageSize, string? continuationToken, CancellationToken ct = default)
@@ -89,11 +88,66 @@ public sealed class StoreRegistry
     /// made it died first) is taken over once it is older than <paramref name="abandonedAfter"/>. Returns null when
     /// the name is now <paramref name="storeId"/>'s, else the id of the store that holds it.
     /// </summary>
-    public async Task<string?> ClaimNameAsync(string owner, string name, string storeId, DateTimeOffset now, TimeSpan abandonedAfter,
+    public Task<string?> ClaimNameAsync(string owner, string name, string storeId, DateTimeOffset now, TimeSpan abandonedAfter,
+        Func<string, Task<bool>> started, CancellationToken ct = default) =>
+        ClaimAsync(owner, name, storeId, now, abandonedAfter, started, holder => holder.Phase == StorePhase.Deleted, ct);
+
+    /// <summary>
+    /// Claims one of the owner's <paramref name="limit"/> active-store slots for <paramref name="storeId"/> (rows
+    /// "~active-0", "~active-1", ... beside the names), so simultaneous requests never make more active stores than
+    /// the limit. A slot is free again once its store is no longer active (Deleted, or Failed without resources),
+    /// or was abandoned as a name claim is. True when the store holds a slot (it may have held it already).
+    /// </summary>
+    public async Task<bool> ClaimActiveSlotAsync(string owner, string storeId, int limit, DateTimeOffset now, TimeSpan abandonedAfter,
         Func<string, Task<bool>> started, CancellationToken ct = default)
     {
         await _created.Value;
-        var claim = new TableEntity(owner, name) { ["StoreId"] = storeId, ["ClaimedAt"] = now };
+        var held = new HashSet<string>();
+        var filter = $"PartitionKey eq '{Escape(owner)}' and RowKey ge '{SlotPrefix}' and RowKey lt '{SlotPrefix[..^1]}.'";
+        await foreach (var slot in _names.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            if (slot.GetString("StoreId") == storeId)
+            {
+                return true;
+            }
+            held.Add(slot.RowKey);
+        }
+        // Free slots first (one insert), then those whose store may have ended.
+        var order = Enumerable.Range(0, limit).Select(k => SlotPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture)).OrderBy(held.Contains);
+        foreach (var key in order)
+        {
+            if (await ClaimAsync(owner, key, storeId, now, abandonedAfter, started, holder => !holder.IsActive, ct) is null)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Gives up a name or slot claim of <paramref name="storeId"/> (a request that claimed it and was then refused).</summary>
+    public async Task ReleaseClaimAsync(string owner, string key, string storeId, CancellationToken ct = default)
+    {
+        var held = await _names.GetEntityIfExistsAsync<TableEntity>(owner, key, cancellationToken: ct);
+        if (held.HasValue && held.Value!.GetString("StoreId") == storeId)
+        {
+            try
+            {
+                await _names.DeleteEntityAsync(owner, key, held.Value.ETag, ct);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                // Taken over or gone meanwhile: not ours to delete any more.
+            }
+        }
+    }
+
+    private const string SlotPrefix = "~active-";
+
+    private async Task<string?> ClaimAsync(string owner, string key, string storeId, DateTimeOffset now, TimeSpan abandonedAfter,
+        Func<string, Task<bool>> started, Func<Store, bool> frees, CancellationToken ct)
+    {
+        await _created.Value;
+        var claim = new TableEntity(owner, key) { ["StoreId"] = storeId, ["ClaimedAt"] = now };
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -104,9 +158,13 @@ public sealed class StoreRegistry
             catch (RequestFailedException e) when (e.Status == 409)
             {
             }
-            var held = await _names.GetEntityIfExistsAsync<TableEntity>(owner, name, cancellationToken: ct);
+            var held = await _names.GetEntityIfExistsAsync<TableEntity>(owner, key, cancellationToken: ct);
             if (!held.HasValue)
             {
+                if (attempt >= 5)
+                {
+                    return "unknown";
+                }
                 continue;
             }
             var holder = held.Value!.GetString("StoreId");
@@ -116,7 +174,7 @@ public sealed class StoreRegistry
             }
             var store = await _table.GetEntityIfExistsAsync<TableEntity>(owner, holder, cancellationToken: ct);
             var free = store.HasValue
-                ? store.Value!.GetString("Phase") == nameof(StorePhase.Deleted)
+                ? frees(ToStore(store.Value!))
                 : held.Value.GetDateTimeOffset("ClaimedAt") < now - abandonedAfter && !await started(holder);
             if (!free || attempt >= 5)
             {
