@@ -51,7 +51,7 @@ public static class ServiceRegistration
         return services;
     }
 
-    public static IServiceCollection AddGuardrails(this IServiceCollection services) => services.AddSingleton<CreateRateLimiter>();
+    public static IServiceCollection AddGuardrails(this IServiceCollection services) => services.AddSingleton<CreateRateLimiter>().AddSingleton<ClientAddress>();
 
     public static IServiceCollection AddProvisioning(this IServiceCollection services)
     {

@@ -118,6 +118,29 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
         Assert.Equal("[]", (await ControlPlane.ReadAsync(await alice.GetAsync("/api/stores")))!["items"]!.ToJsonString());
     }
 
+    [Fact]
+    public async Task Behind_a_trusted_proxy_the_rate_limit_counts_each_forwarded_client()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string>
+        {
+            ["Urumi__RateLimit__PermitLimit"] = "1",
+            ["Urumi__TrustedProxies"] = "127.0.0.1, ::1",
+        });
+        using var alice = plane.As(ControlPlane.AliceKey);
+        async Task<HttpStatusCode> PostFrom(string client)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/stores") { Content = System.Net.Http.Json.JsonContent.Create(new { name = "Bad Name", engine = "woocommerce" }) };
+            request.Headers.Add("X-Forwarded-For", client);
+            return (await alice.SendAsync(request)).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, await PostFrom("198.51.100.1"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await PostFrom("198.51.100.1"));
+        Assert.Equal(HttpStatusCode.BadRequest, await PostFrom("198.51.100.2"));
+        // A client naming another address before the one the proxy appends gains nothing.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await PostFrom("203.0.113.50, 198.51.100.2"));
+    }
+
     /// <summary>Kills (SIGKILL) the helm processes installing <paramref name="release"/>; returns how many there were.</summary>
     private static int KillHelm(string release)
     {

@@ -35,6 +35,9 @@ public sealed partial class UrumiOptions
 
     public RateLimitSettings RateLimit { get; set; } = new();
 
+    /// <summary>Proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client; none by default.</summary>
+    public string? TrustedProxies { get; set; }
+
     public ProvisioningSettings Provisioning { get; set; } = new();
 
     /// <summary>The store quota of each plan (ResourceQuota spec.hard); the defaults are in <see cref="StorePlans"/>.</summary>
@@ -140,6 +143,14 @@ public sealed class UrumiOptionsValidator : IValidateOptions<UrumiOptions>
         if (o.RateLimit.PermitLimit < 1 || o.RateLimit.WindowSeconds < 1)
         {
             errors.Add("Urumi:RateLimit:PermitLimit and Urumi:RateLimit:WindowSeconds must be at least 1.");
+        }
+        try
+        {
+            Guardrails.ClientAddress.Parse(o.TrustedProxies);
+        }
+        catch (FormatException e)
+        {
+            errors.Add($"Urumi:TrustedProxies must list IP addresses or CIDR ranges separated by commas: {e.Message}.");
         }
         if (o.Provisioning.MaxConcurrent < 1)
         {
