@@ -119,6 +119,25 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task A_provisioning_terminated_by_hand_gives_its_gate_slot_back_to_the_next_store()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string>
+        {
+            ["Urumi__Provisioning__MaxConcurrent"] = "1",
+            ["Urumi__Provisioning__GateHolderCheckInterval"] = "00:00:01",
+        });
+        using var alice = plane.As(ControlPlane.AliceKey);
+        var first = await ControlPlane.CreateStoreAsync(alice, "abandoned");
+        await plane.WaitForPhaseAsync(first, "Provisioning");
+
+        // An operator terminates it through the management API: it never sends its release to the gate.
+        await plane.Storage().TerminateInstanceAsync(Urumi.Functions.Stores.Store.ProvisionInstanceId(first, 1), "by hand");
+        var second = await ControlPlane.CreateStoreAsync(alice, "after");
+
+        await plane.WaitForPhaseAsync(second, "Ready");
+    }
+
+    [Fact]
     public async Task Behind_a_trusted_proxy_the_rate_limit_counts_each_forwarded_client()
     {
         await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string>

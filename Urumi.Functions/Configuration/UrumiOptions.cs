@@ -101,6 +101,9 @@ public sealed class ProvisioningSettings
     /// <summary>At most this many stores provision at once, across all workers.</summary>
     public int MaxConcurrent { get; set; } = 2;
 
+    /// <summary>How long the full gate, with stores waiting, waits before it frees the slots of holders that ended without a release.</summary>
+    public TimeSpan GateHolderCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The whole provisioning (after leaving the queue) must end within this.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -151,6 +154,10 @@ public sealed class UrumiOptionsValidator : IValidateOptions<UrumiOptions>
         catch (FormatException e)
         {
             errors.Add($"Urumi:TrustedProxies must list IP addresses or CIDR ranges separated by commas: {e.Message}.");
+        }
+        if (o.Provisioning.GateHolderCheckInterval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("Urumi:Provisioning:GateHolderCheckInterval must be at least 1 second.");
         }
         if (o.Provisioning.MaxConcurrent < 1)
         {

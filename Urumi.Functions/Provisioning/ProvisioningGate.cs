@@ -4,15 +4,24 @@ using Urumi.Durable.Client;
 namespace Urumi.Functions.Provisioning;
 
 /// <summary>A request to the gate: Acquire, Release, or Configure (a new capacity).</summary>
-public sealed record GateSignal(string Op, string? InstanceId = null, int? Capacity = null)
+public sealed record GateSignal(string Op, string? InstanceId = null, int? Capacity = null, TimeSpan? HolderCheck = null)
 {
     public const string Acquire = "Acquire";
     public const string Release = "Release";
     public const string Configure = "Configure";
 }
 
-/// <summary>The gate's state, also its custom status: who holds a slot and who waits, in order.</summary>
-public sealed record GateState(int Capacity, List<string> Holders, List<string> Waiting);
+/// <summary>
+/// The gate's state, also its custom status: who holds a slot and who waits, in order; and how long the gate waits,
+/// full with stores waiting, before it checks whether a holder ended without releasing its slot (terminated by hand).
+/// </summary>
+public sealed record GateState(int Capacity, List<string> Holders, List<string> Waiting, TimeSpan? HolderCheck = null)
+{
+    public static readonly TimeSpan DefaultHolderCheck = TimeSpan.FromMinutes(1);
+
+    /// <summary>Full, with stores waiting: only a release (or a holder found ended) lets the next one in.</summary>
+    public bool IsBlocked => Waiting.Count > 0 && Holders.Count >= Capacity;
+}
 
 /// <summary>
 /// A durable semaphore: one singleton orchestration that admits at most Capacity provisionings at once, across
@@ -30,18 +39,48 @@ public static class ProvisioningGate
     {
         var state = context.GetInput<GateState>() ?? new GateState(2, [], []);
         context.SetCustomStatus(state);
-        for (var i = 0; i < SignalsPerGeneration; i++)
+        Task<GateSignal>? next = null;
+        Task? check = null;
+        for (var signals = 0; signals < SignalsPerGeneration;)
         {
-            var signal = await context.WaitForExternalEvent<GateSignal>(SignalEvent);
-            state = Apply(state, signal);
-            foreach (var granted in Admit(state))
+            next ??= context.WaitForExternalEvent<GateSignal>(SignalEvent);
+            if (state.IsBlocked)
             {
-                context.SendEvent(granted, GrantedEvent, true);
+                // One timer at a time, however many signals come meanwhile.
+                check ??= context.CreateTimer(state.HolderCheck ?? GateState.DefaultHolderCheck, CancellationToken.None);
             }
-            context.SetCustomStatus(state);
+            if (check is not null && await Task.WhenAny(next, check) == check)
+            {
+                check = null;
+                if (state.IsBlocked)
+                {
+                    // A provisioning terminated by hand never sends its release: free the slots of holders that ended.
+                    var ended = await context.CallActivityAsync<List<string>>(nameof(StoreActivities.FindEndedGateHolders), state.Holders.ToList());
+                    foreach (var holder in ended)
+                    {
+                        state = Apply(state, new GateSignal(GateSignal.Release, holder));
+                    }
+                    Grant(context, state);
+                }
+                continue;
+            }
+            var signal = await next;
+            next = null;
+            signals++;
+            state = Apply(state, signal);
+            Grant(context, state);
         }
         // Keeps the history short; signals not yet processed carry over.
         context.ContinueAsNew(state);
+    }
+
+    private static void Grant(TaskOrchestrationContext context, GateState state)
+    {
+        foreach (var granted in Admit(state))
+        {
+            context.SendEvent(granted, GrantedEvent, true);
+        }
+        context.SetCustomStatus(state);
     }
 
     public static GateState Apply(GateState state, GateSignal signal)
@@ -56,7 +95,7 @@ public static class ProvisioningGate
                 state.Waiting.Remove(id);
                 return state;
             case GateSignal.Configure when signal.Capacity is > 0 and var capacity:
-                return state with { Capacity = capacity };
+                return state with { Capacity = capacity, HolderCheck = signal.HolderCheck ?? state.HolderCheck };
             default:
                 return state;
         }
@@ -91,12 +130,13 @@ public sealed partial class ProvisioningGateStarter(DurableTaskClient client, Mi
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var capacity = options.Value.Provisioning.MaxConcurrent;
+        var holderCheck = options.Value.Provisioning.GateHolderCheckInterval;
         var gate = await client.GetInstanceAsync(ProvisioningGate.InstanceId, cancellation: cancellationToken);
         if (gate is null || gate.IsCompleted)
         {
             try
             {
-                await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisioningGate), new GateState(capacity, [], []),
+                await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisioningGate), new GateState(capacity, [], [], holderCheck),
                     new StartOrchestrationOptions(ProvisioningGate.InstanceId), cancellationToken);
                 GateStarted(logger, capacity);
                 return;
@@ -106,7 +146,7 @@ public sealed partial class ProvisioningGateStarter(DurableTaskClient client, Mi
                 // Another worker started it a moment ago.
             }
         }
-        await client.RaiseEventAsync(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateSignal.Configure, Capacity: capacity), cancellationToken);
+        await client.RaiseEventAsync(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateSignal.Configure, Capacity: capacity, HolderCheck: holderCheck), cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -49,6 +49,25 @@ public sealed partial class StoreActivities(
         return updated.Phase == StorePhase.Queued;
     }
 
+    /// <summary>Of the gate's holders, those whose provisioning has ended (or does not exist): they hold a slot for nothing.</summary>
+    [Function(nameof(FindEndedGateHolders))]
+    public async Task<List<string>> FindEndedGateHolders([ActivityTrigger] List<string> holders, CancellationToken ct)
+    {
+        var ended = new List<string>();
+        foreach (var holder in holders)
+        {
+            if (await durable.GetInstanceAsync(holder, cancellation: ct) is not { IsCompleted: false })
+            {
+                ended.Add(holder);
+            }
+        }
+        if (ended.Count > 0)
+        {
+            GateHoldersEnded(logger, string.Join(", ", ended));
+        }
+        return ended;
+    }
+
     /// <summary>Applies a change to the store's row. A Deleted store stays Deleted.</summary>
     [Function(nameof(UpdateStore))]
     public async Task<Store> UpdateStore([ActivityTrigger] StoreUpdate u, CancellationToken ct)
@@ -327,6 +346,9 @@ public sealed partial class StoreActivities(
 
     [LoggerMessage(4001, LogLevel.Warning, "Store {StoreId}: release revision {Revision} was left {Status} by an interrupted helm; marked failed so it can be retried")]
     private static partial void ReleaseUnlocked(ILogger logger, string storeId, int revision, string status);
+
+    [LoggerMessage(4002, LogLevel.Warning, "Provisioning gate: {Holders} ended without releasing their slot (terminated by hand?); their slots are free again")]
+    private static partial void GateHoldersEnded(ILogger logger, string holders);
 }
 
 public sealed record StoreTimingReport(string StoreId, string Outcome);
