@@ -64,22 +64,22 @@ public sealed class StoreRegistryTests(AzuriteFixture fixture)
         Store Row(string id, StorePhase phase, bool holds = false) =>
             new() { Id = id, Name = id, Engine = "woocommerce", Plan = "small", Owner = "alice", Phase = phase, HoldsResources = holds, CreatedAt = now, UpdatedAt = now };
 
-        Assert.True(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
-        Assert.True(await registry.ClaimActiveSlotAsync("alice", "b-00000001", 2, now, abandoned, Started));
-        Assert.True(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
-        Assert.False(await registry.ClaimActiveSlotAsync("alice", "c-00000001", 2, now, abandoned, Started));
-        Assert.True(await registry.ClaimActiveSlotAsync("bob", "d-00000001", 2, now, abandoned, Started));
+        Assert.NotNull(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
+        Assert.NotNull(await registry.ClaimActiveSlotAsync("alice", "b-00000001", 2, now, abandoned, Started));
+        Assert.NotNull(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
+        Assert.Null(await registry.ClaimActiveSlotAsync("alice", "c-00000001", 2, now, abandoned, Started));
+        Assert.NotNull(await registry.ClaimActiveSlotAsync("bob", "d-00000001", 2, now, abandoned, Started));
 
         // A Failed store that still holds resources keeps its slot; without them, or Deleted, it frees it.
         await registry.RecordAsync(Row("a-00000001", StorePhase.Failed, holds: true));
         await registry.RecordAsync(Row("b-00000001", StorePhase.Ready));
-        Assert.False(await registry.ClaimActiveSlotAsync("alice", "c-00000001", 2, now, abandoned, Started));
+        Assert.Null(await registry.ClaimActiveSlotAsync("alice", "c-00000001", 2, now, abandoned, Started));
         await registry.UpdateAsync("alice", "a-00000001", s => s with { HoldsResources = false });
-        Assert.True(await registry.ClaimActiveSlotAsync("alice", "c-00000001", 2, now, abandoned, Started));
+        Assert.NotNull(await registry.ClaimActiveSlotAsync("alice", "c-00000001", 2, now, abandoned, Started));
 
         // Its retry now finds no slot; once another store is Deleted it takes that one.
-        Assert.False(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
+        Assert.Null(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
         await registry.UpdateAsync("alice", "b-00000001", s => s with { Phase = StorePhase.Deleted });
-        Assert.True(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
+        Assert.NotNull(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
     }
 }

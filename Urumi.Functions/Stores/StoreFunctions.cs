@@ -55,27 +55,45 @@ public sealed class StoreFunctions(
         {
             return await Replay(request, client, earlier, body, ct);
         }
-        var owned = await registry.ListOwnedAsync(caller.Owner, ct);
-        if (owned.FirstOrDefault(s => s.Name == body.Name) is { } taken)
+        // The claims decide, each with conditional writes, so requests that arrive together cannot both pass; they
+        // run side by side, and a refused request gives back what it claimed. The registry only explains a refusal.
+        var now = time.GetUtcNow();
+        var nameClaim = registry.ClaimNameAsync(caller.Owner, body.Name, id, now, AbandonedClaim, Started(client, ct), ct);
+        var slotClaim = registry.ClaimActiveSlotAsync(caller.Owner, id, Options.MaxActiveStoresPerOwner, now, AbandonedClaim, Started(client, ct), ct);
+        try
         {
-            return NameTaken(body.Name, taken.Id, $"{taken.Id}, {taken.Phase}");
+            await Task.WhenAll(nameClaim, slotClaim);
         }
-        var active = owned.Count(s => s.IsActive);
-        if (active >= Options.MaxActiveStoresPerOwner)
+        catch
         {
-            return StoreLimit(caller.Owner, active);
+            await GiveBackAsync();
+            throw;
         }
-        // The registry answered from the rows written so far; the claims settle a race with requests it has not seen.
-        var holder = await registry.ClaimNameAsync(caller.Owner, body.Name, id, time.GetUtcNow(), AbandonedClaim, Started(client, ct), ct);
-        if (holder is not null)
+        if (nameClaim.Result is { } holder)
         {
-            return NameTaken(body.Name, holder, holder);
+            await GiveBackAsync();
+            var holding = await registry.GetAsync(holder, ct);
+            return NameTaken(body.Name, holder, $"{holder}, {holding?.Phase ?? StorePhase.Queued}");
         }
-        if (!await registry.ClaimActiveSlotAsync(caller.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), AbandonedClaim, Started(client, ct), ct))
+        if (slotClaim.Result is null)
         {
-            await registry.ReleaseClaimAsync(caller.Owner, body.Name, id, ct);
-            return StoreLimit(caller.Owner, Options.MaxActiveStoresPerOwner);
+            await GiveBackAsync();
+            var active = (await registry.ListOwnedAsync(caller.Owner, ct)).Count(s => s.IsActive);
+            return StoreLimit(caller.Owner, Math.Max(active, Options.MaxActiveStoresPerOwner));
         }
+
+        async Task GiveBackAsync()
+        {
+            if (nameClaim is { IsCompletedSuccessfully: true, Result: null })
+            {
+                await registry.ReleaseClaimAsync(caller.Owner, body.Name, id, CancellationToken.None);
+            }
+            if (slotClaim is { IsCompletedSuccessfully: true, Result: { } slot })
+            {
+                await registry.ReleaseClaimAsync(caller.Owner, slot, id, CancellationToken.None);
+            }
+        }
+
         var storeRequest = new StoreRequest(id, body.Name, body.Engine, body.Plan, caller.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", 1, body.KeepFailed,
             new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning));
         try
@@ -214,7 +232,7 @@ public sealed class StoreFunctions(
         {
             return Problems.Create(409, "not-failed", "Only a Failed store can be retried", $"Store {id} is {store.Phase}.");
         }
-        if (!store.HoldsResources && !await registry.ClaimActiveSlotAsync(store.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), AbandonedClaim, Started(client, ct), ct))
+        if (!store.HoldsResources && null == await registry.ClaimActiveSlotAsync(store.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), AbandonedClaim, Started(client, ct), ct))
         {
             return StoreLimit(store.Owner, Options.MaxActiveStoresPerOwner);
         }

@@ -96,9 +96,10 @@ public sealed class StoreRegistry
     /// Claims one of the owner's <paramref name="limit"/> active-store slots for <paramref name="storeId"/> (rows
     /// "~active-0", "~active-1", ... beside the names), so simultaneous requests never make more active stores than
     /// the limit. A slot is free again once its store is no longer active (Deleted, or Failed without resources),
-    /// or was abandoned as a name claim is. True when the store holds a slot (it may have held it already).
+    /// or was abandoned as a name claim is. Returns the slot the store holds (it may have held it already), or null
+    /// when every slot is held by an active store.
     /// </summary>
-    public async Task<bool> ClaimActiveSlotAsync(string owner, string storeId, int limit, DateTimeOffset now, TimeSpan abandonedAfter,
+    public async Task<string?> ClaimActiveSlotAsync(string owner, string storeId, int limit, DateTimeOffset now, TimeSpan abandonedAfter,
         Func<string, Task<bool>> started, CancellationToken ct = default)
     {
         await _created.Value;
@@ -108,7 +109,7 @@ public sealed class StoreRegistry
         {
             if (slot.GetString("StoreId") == storeId)
             {
-                return true;
+                return slot.RowKey;
             }
             held.Add(slot.RowKey);
         }
@@ -118,10 +119,10 @@ public sealed class StoreRegistry
         {
             if (await ClaimAsync(owner, key, storeId, now, abandonedAfter, started, holder => !holder.IsActive, ct) is null)
             {
-                return true;
+                return key;
             }
         }
-        return false;
+        return null;
     }
 
     /// <summary>Gives up a name or slot claim of <paramref name="storeId"/> (a request that claimed it and was then refused).</summary>
