@@ -51,6 +51,17 @@ File.WriteAllText(script, $$"""
       "{{helm}}" upgrade --install {} "{{chart}}" --namespace {} --values "{{chart}}/values-local.yaml" \
         --set-string ingress.host={}.localtest.me --set-string existingSecret={}-credentials {{wait}} --timeout 300s --history-max 10
     """);
+// Warm-up (not timed), for both sides alike: one install loads helm and the chart from disk into the page cache
+// here, and one store JIT-compiles the control plane below; a control plane is a long-running service.
+await sim.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "warmup" } });
+await sim.Client.CoreV1.CreateNamespacedSecretAsync(StoreResources.Credentials("warmup", "warmup", "woocommerce"), "warmup");
+var warmup = await CommandLine.RunAsync(helm, ["upgrade", "--install", "warmup", chart, "--namespace", "warmup", "--values", $"{chart}/values-local.yaml",
+    "--set-string", "ingress.host=warmup.localtest.me", "--set-string", "existingSecret=warmup-credentials", wait, "--timeout", "300s"], sim.ToolEnvironment(), sim.Directory, TimeSpan.FromMinutes(5));
+if (warmup.ExitCode != 0)
+{
+    Console.Error.WriteLine(warmup.Output);
+    return 1;
+}
 var self = Process.GetCurrentProcess();
 var cpuBefore = Cpu.Now(self, azurite);
 var scriptWatch = Stopwatch.StartNew();
@@ -78,8 +89,8 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Urumi:Cluster:Kubeconfig"] = sim.KubeconfigPath,
     ["Urumi:Helm:Path"] = helm,
     ["Urumi:Provisioning:MaxConcurrent"] = concurrency.ToString(CultureInfo.InvariantCulture),
-    ["Urumi:MaxActiveStoresPerOwner"] = (stores + 1).ToString(CultureInfo.InvariantCulture),
-    ["Urumi:RateLimit:PermitLimit"] = (stores + 1).ToString(CultureInfo.InvariantCulture),
+    ["Urumi:MaxActiveStoresPerOwner"] = (stores + 2).ToString(CultureInfo.InvariantCulture),
+    ["Urumi:RateLimit:PermitLimit"] = (stores + 2).ToString(CultureInfo.InvariantCulture),
 });
 builder.Services.AddUrumiOptions(builder.Configuration).AddCluster().AddHelm().AddStoreRegistry(builder.Configuration).AddGuardrails().AddProvisioning().AddAudit();
 await using var app = builder.Build();
@@ -89,14 +100,22 @@ var durable = app.Services.GetRequiredService<DurableTaskClient>();
 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 http.DefaultRequestHeaders.Add("x-functions-key", "bench-admin-key");
 
+var done = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource>();
+TaskCompletionSource Done(string id) => done.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+metrics.Completed += t => Done(t.StoreId).TrySetResult();
+var warm = await http.PostAsJsonAsync("/api/stores", new { name = "warmup", engine = "woocommerce" });
+var warmBody = JsonDocument.Parse(await warm.Content.ReadAsStringAsync()).RootElement;
+if ((int)warm.StatusCode != 202)
+{
+    throw new InvalidOperationException($"POST answered {(int)warm.StatusCode}: {warmBody}");
+}
+await Done(warmBody.GetProperty("store").GetProperty("id").GetString()!).Task.WaitAsync(TimeSpan.FromMinutes(5));
+
 var storage = app.Services.GetRequiredService<ITaskHubStorage>().Metrics;
 var storageOps0 = storage.Total;
 var storageText0 = storage.ToString();
 var (requests0, requestTime0) = (storage.Requests, storage.TotalRequestTime);
 cpuBefore = Cpu.Now(self, azurite);
-var done = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource>();
-TaskCompletionSource Done(string id) => done.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-metrics.Completed += t => Done(t.StoreId).TrySetResult();
 var posted = new Dictionary<string, long>();
 var planeStart = Stopwatch.GetTimestamp();
 await Parallel.ForEachAsync(Enumerable.Range(1, stores), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
