@@ -1,3 +1,4 @@
+using k8s;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -116,6 +117,25 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
         Assert.NotNull(retryAfter);
         Assert.InRange(retryAfter!.Value.TotalSeconds, 800, 900);
         Assert.Equal("[]", (await ControlPlane.ReadAsync(await alice.GetAsync("/api/stores")))!["items"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_provisioning_that_outlives_its_deadline_fails_naming_the_step_and_leaves_nothing()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string>
+        {
+            ["Urumi__Helm__Timeout"] = "00:00:03",
+            ["Urumi__Provisioning__Deadline"] = "00:00:04",
+        });
+        // The quota's apply hangs far past the deadline: only the deadline's timer can end this provisioning.
+        plane.Sim.Server.Faults.AddLatency(new LatencyFault(TimeSpan.FromSeconds(60), PathContains: "/resourcequotas"));
+        using var alice = plane.As(ControlPlane.AliceKey);
+
+        var id = await ControlPlane.CreateStoreAsync(alice, "slowpoke");
+        var store = await plane.WaitForPhaseAsync(id, "Failed");
+
+        Assert.Contains("the provisioning deadline (00:00:04) passed during step Namespace", (string?)store["lastError"]);
+        Assert.Empty((await plane.Sim.Client.CoreV1.ListNamespaceAsync(labelSelector: "app.kubernetes.io/managed-by=urumi")).Items);
     }
 
     [Fact]

@@ -18,8 +18,11 @@ public static class ProvisionStore
     {
         var r = context.GetInput<StoreRequest>()!;
         var retry = r.Policy.Retry();
-        // Queue at the gate while the store is recorded.
+        // Queue at the gate while the store is recorded. The deadline's timer goes out now too, beside the gate's
+        // message (its own step would be one more storage round trip); it is extended below by the time spent queued.
         context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateSignal.Acquire, context.InstanceId));
+        using var deadlineTimer = new CancellationTokenSource();
+        var firstDeadline = context.CreateTimer(r.Policy.Deadline, deadlineTimer.Token);
         var granted = context.WaitForExternalEvent<bool>(ProvisioningGate.GrantedEvent);
         var live = await context.CallActivityAsync<bool>(nameof(StoreActivities.RecordStore), r, retry);
         if (!live)
@@ -35,8 +38,7 @@ public static class ProvisionStore
             return Stopped(context, cancel.Result, "deleted while queued");
         }
 
-        using var deadlineTimer = new CancellationTokenSource();
-        var deadline = context.CreateTimer(r.Policy.Deadline, deadlineTimer.Token);
+        var deadline = DeadlineAsync(context, firstDeadline, context.CurrentUtcDateTime + r.Policy.Deadline, deadlineTimer.Token);
         var step = new StepTracker();
         var work = WorkAsync(context, r, retry, step);
         var winner = await Task.WhenAny(work, cancel, deadline);
@@ -76,6 +78,16 @@ public static class ProvisionStore
         Release(context);
         await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed"));
         return new ProvisionResult("Failed", reason + kept);
+    }
+
+    /// <summary>Ends at <paramref name="due"/>: the timer made with the request, then one more for the time the store waited at the gate.</summary>
+    private static async Task DeadlineAsync(TaskOrchestrationContext context, Task first, DateTime due, CancellationToken ct)
+    {
+        await first;
+        if (context.CurrentUtcDateTime < due)
+        {
+            await context.CreateTimer(due, ct);
+        }
     }
 
     /// <summary>The steps (each activity shows its step on the store's row); stops scheduling new ones once the race is lost.</summary>

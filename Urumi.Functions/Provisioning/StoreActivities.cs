@@ -111,12 +111,13 @@ public sealed partial class StoreActivities(
         var announced = Announce(r, "Namespace", 10, "Creating the namespace, quota, limit range, network policy and credentials", ct);
         var kube = await StoreClusterAsync();
         var applied = await Guard(() => kube.ApplyNamespaceAsync(r.StoreId, StoreResources.NamespaceLabels(r), ct));
-        await announced;
         if (!applied)
         {
+            await announced;
             throw new TransientStoreException($"namespace {r.StoreId} is still being deleted (Terminating); waiting for it to go");
         }
         await Task.WhenAll(
+            announced,
             Guard(() => kube.ApplyResourceQuotaAsync(StoreResources.Quota(r.StoreId, StorePlans.Quota(r.Plan, Options.Plans)), ct)),
             Guard(() => kube.ApplyLimitRangeAsync(StoreResources.LimitRange(r.StoreId), ct)),
             Guard(() => kube.ApplyNetworkPolicyAsync(StoreResources.DefaultDeny(r.StoreId, Options.Cluster.IngressNamespace), ct)),
@@ -160,7 +161,6 @@ public sealed partial class StoreActivities(
         var session = await cluster.GetAsync();
         var storage = new HelmReleaseStorage(session.Kubernetes);
         var before = await Guard(() => storage.LatestAsync(r.StoreId, r.StoreId, ct));
-        await announced;
         string? unlockedFrom = null;
         if (before is { IsLocked: true })
         {
@@ -172,14 +172,21 @@ public sealed partial class StoreActivities(
             r.StoreId, r.StoreId, charts.ChartPath(r.Engine), [charts.ValuesFile(r.Engine, Options.Environment)],
             ChartValues(r), Options.Helm.Timeout);
         var version = await helm.VersionAsync();
+        // Helm starts while the row's step is being written; a failed write fails the activity once helm is done.
         try
         {
             var release = await helm.UpgradeInstallAsync(install, ct);
+            await announced;
             return new InstallOutcome(release.Revision, release.Status.ToString(), version.Text, unlockedFrom is not null, unlockedFrom);
         }
         catch (HelmCommandException e)
         {
             throw await ClassifyAsync(e, r, session, ct);
+        }
+        finally
+        {
+            // On the failure paths the install's error is the one to report.
+            _ = announced.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
     }
 
