@@ -12,7 +12,7 @@ public sealed record GateSignal(string Op, string? InstanceId = null, int? Capac
 }
 
 /// <summary>
-/// The gate's state, also its custom status: who holds a slot and who waits, in order; and how long the gate waits,
+/// The gate's state (its input across ContinueAsNew): who holds a slot and who waits, in order; and how long the gate waits,
 /// full with stores waiting, before it checks whether a holder ended without releasing its slot (terminated by hand).
 /// </summary>
 public sealed record GateState(int Capacity, List<string> Holders, List<string> Waiting, TimeSpan? HolderCheck = null)
@@ -21,6 +21,12 @@ public sealed record GateState(int Capacity, List<string> Holders, List<string> 
 
     /// <summary>Full, with stores waiting: only a release (or a holder found ended) lets the next one in.</summary>
     public bool IsBlocked => Waiting.Count > 0 && Holders.Count >= Capacity;
+}
+
+/// <summary>What the gate shows in its custom status: its capacity and who waits, in order (the holders are in its state).</summary>
+public sealed record GateStatus(int Capacity, List<string> Waiting)
+{
+    public static GateStatus Of(GateState state) => new(state.Capacity, [.. state.Waiting]);
 }
 
 /// <summary>
@@ -38,7 +44,7 @@ public static class ProvisioningGate
     public static async Task Run([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         var state = context.GetInput<GateState>() ?? new GateState(2, [], []);
-        context.SetCustomStatus(state);
+        context.SetCustomStatus(GateStatus.Of(state));
         Task<GateSignal>? next = null;
         Task? check = null;
         for (var signals = 0; signals < SignalsPerGeneration;)
@@ -80,7 +86,8 @@ public static class ProvisioningGate
         {
             context.SendEvent(granted, GrantedEvent, true);
         }
-        context.SetCustomStatus(state);
+        // Unchanged while nobody waits, so admitting and releasing stores costs no write of the gate's row.
+        context.SetCustomStatus(GateStatus.Of(state));
     }
 
     public static GateState Apply(GateState state, GateSignal signal)
@@ -119,7 +126,7 @@ public static class ProvisioningGate
     public static async Task<List<string>> WaitingAsync(DurableTaskClient client, CancellationToken ct)
     {
         var gate = await client.GetInstanceAsync(InstanceId, getInputsAndOutputs: true, cancellation: ct);
-        return gate?.ReadCustomStatusAs<GateState>()?.Waiting ?? [];
+        return gate?.ReadCustomStatusAs<GateStatus>()?.Waiting ?? [];
     }
 }
 
