@@ -238,6 +238,39 @@ public sealed class ReliabilityUnitTests
     }
 
     [Fact]
+    public async Task An_activity_result_that_changes_nothing_waits_for_the_next_message_and_both_go_into_one_step()
+    {
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], configure: o => o.EmptyStepWindow = TimeSpan.FromSeconds(60));
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync("ResultAndEvent");
+        await Eventually.Until(() => Task.FromResult(host.Worker.DeferredSteps), n => n >= 1, TimeSpan.FromSeconds(10), "the activity's result held back");
+        Assert.DoesNotContain(await host.Client.GetOrchestrationHistoryAsync(id), e => e.EventType == EventType.TaskCompleted);
+
+        await host.Client.RaiseEventAsync(id, "Go", "go");
+        var result = await host.WaitAsync(id);
+
+        Assert.EndsWith("/go", result.ReadOutputAs<string>());
+        var history = (await host.Client.GetOrchestrationHistoryAsync(id)).ToList();
+        var completed = history.FindIndex(e => e.EventType == EventType.TaskCompleted);
+        var raised = history.FindIndex(e => e.EventType == EventType.EventRaised);
+        Assert.True(completed >= 0 && raised >= 0);
+        Assert.DoesNotContain(history[Math.Min(completed, raised)..Math.Max(completed, raised)], e => e.EventType == EventType.OrchestratorStarted);
+    }
+
+    [Theory]
+    [InlineData(200, true)]
+    [InlineData(0, false)]
+    public async Task A_held_back_result_is_recorded_when_its_window_passes_and_never_held_with_no_window(int windowMs, bool held)
+    {
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], configure: o => o.EmptyStepWindow = TimeSpan.FromMilliseconds(windowMs));
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync("ResultAndEvent");
+
+        await Eventually.Until(() => host.Client.GetOrchestrationHistoryAsync(id), h => h.Any(e => e.EventType == EventType.TaskCompleted), TimeSpan.FromSeconds(10), "the result recorded");
+
+        Assert.Equal(held, host.Worker.DeferredSteps > 0);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, (await host.Client.GetInstanceAsync(id))!.RuntimeStatus);
+    }
+
+    [Fact]
     public async Task A_new_owner_recovers_local_activities_and_repairs_the_instance_row_from_history()
     {
         var storage = new InMemoryTaskHubStorage();

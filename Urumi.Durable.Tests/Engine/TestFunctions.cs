@@ -143,6 +143,16 @@ public static class TestFunctions
         return n;
     }
 
+    /// <summary>An activity's result and an event, awaited together.</summary>
+    [Function("ResultAndEvent")]
+    public static async Task<string> ResultAndEvent([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        var hello = context.CallActivityAsync<string>("SayHello", "x");
+        var go = context.WaitForExternalEvent<string>("Go");
+        await Task.WhenAll(hello, go);
+        return hello.Result + "/" + go.Result;
+    }
+
     [Function("Echo")]
     public static Task<string> Echo([OrchestrationTrigger] TaskOrchestrationContext context) =>
         context.CallActivityAsync<string>("EchoActivity", context.GetInput<string>());

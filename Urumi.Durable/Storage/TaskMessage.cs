@@ -30,6 +30,9 @@ public sealed class ReceivedMessage(TaskMessage message, int dequeueCount, objec
     public int LocalFailures { get; set; }
 
     public int Failures => LocalFailures + Math.Max(0, DequeueCount - 1);
+
+    /// <summary>True once a step that would have recorded only this message's arrival held it back (see EmptyStepWindow).</summary>
+    public bool Deferred { get; set; }
 }
 
 /// <summary>A message parked because it failed too often.</summary>

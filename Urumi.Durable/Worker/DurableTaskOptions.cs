@@ -57,6 +57,14 @@ public sealed class DurableTaskOptions
     /// </summary>
     public bool LocalEventDelivery { get; set; } = true;
 
+    /// <summary>
+    /// A step that would record nothing but the arrival of results of this worker's own activities (no new work, no
+    /// status change: a fan-in, or a result that comes while the orchestration waits for an event) waits up to this
+    /// long for the next message, so both go into one history append. Such results are in memory only, and an
+    /// activity whose result is lost with the process runs again, as it would without the wait. Zero turns it off.
+    /// </summary>
+    public TimeSpan EmptyStepWindow { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Identifies this worker in partition leases; unique per process by default.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
 }

@@ -33,6 +33,9 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
     /// <summary>Raised in this process after an instance this worker runs reached a terminal state.</summary>
     public event Action<string, Client.OrchestrationRuntimeStatus>? InstanceCompleted;
 
+    /// <summary>Steps held back by <see cref="DurableTaskOptions.EmptyStepWindow"/> so far.</summary>
+    internal int DeferredSteps;
+
     internal void OnInstanceCompleted(string instanceId, Client.OrchestrationRuntimeStatus status) => InstanceCompleted?.Invoke(instanceId, status);
 
     public IReadOnlyCollection<int> OwnedPartitions => [.. _owned.Keys.Order()];

@@ -15,6 +15,8 @@ namespace Urumi.Durable.Worker;
 internal sealed class InstanceSession(string instanceId, PartitionProcessor partition)
 {
     private readonly List<ReceivedMessage> _inbox = [];
+    private readonly List<ReceivedMessage> _deferred = [];
+    private bool _flushDeferred;
     private readonly DurableWorker _worker = partition.Worker;
     private InstanceState? _state;
     private bool _running;
@@ -29,7 +31,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         {
             lock (_inbox)
             {
-                return !_running && _inbox.Count == 0 && !_recover;
+                return !_running && _inbox.Count == 0 && _deferred.Count == 0 && !_recover;
             }
         }
     }
@@ -73,7 +75,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     {
         lock (_inbox)
         {
-            if (_running || (_inbox.Count == 0 && !_recover))
+            if (_running || (_inbox.Count == 0 && !_recover && !_flushDeferred))
             {
                 return;
             }
@@ -93,8 +95,16 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                 bool recover;
                 lock (_inbox)
                 {
-                    batch = [.. _inbox];
-                    _inbox.Clear();
+                    batch = [];
+                    if (_inbox.Count > 0 || _flushDeferred)
+                    {
+                        // Held-back messages go with the next ones, or alone when their window has passed.
+                        batch.AddRange(_deferred.Where(d => !_inbox.Exists(m => m.Message.Id == d.Message.Id)));
+                        batch.AddRange(_inbox);
+                        _deferred.Clear();
+                        _inbox.Clear();
+                        _flushDeferred = false;
+                    }
                     recover = _recover;
                     _recover = false;
                     if (batch.Count == 0 && !recover)
@@ -384,6 +394,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
             };
         }
 
+        var statusBefore = state.CustomStatus;
         if (terminate is not null)
         {
             var status = terminate.EventType == EventType.ExecutionPoisoned ? OrchestrationRuntimeStatus.Failed : OrchestrationRuntimeStatus.Terminated;
@@ -394,8 +405,54 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         {
             newExecution |= Execute(ref state, ref past, events, outbound, local, now);
         }
+        if (start is null && terminate is null && !suspended && !newExecution && outbound.Count == 0 && local.Count == 0
+            && state.CustomStatus == statusBefore && !events.Exists(e => e.EventType == EventType.ExecutionCompleted)
+            && consumed.TrueForAll(m => m.Receipt is null && !m.Deferred) && _worker.Options.EmptyStepWindow > TimeSpan.Zero)
+        {
+            Defer(consumed);
+            return;
+        }
         events.Add(new HistoryEvent { EventType = EventType.OrchestratorCompleted, Timestamp = now });
         await CheckpointAsync(state, events, newExecution, outbound, local, consumed, now, ct);
+    }
+
+    /// <summary>
+    /// Holds back a step that would record only the arrival of local results (see EmptyStepWindow): the messages wait
+    /// for the next ones, or for the window to pass. Nothing was written, so the step is simply taken later.
+    /// </summary>
+    private void Defer(List<ReceivedMessage> messages)
+    {
+        foreach (var m in messages)
+        {
+            m.Deferred = true;
+        }
+        lock (_inbox)
+        {
+            _deferred.AddRange(messages);
+        }
+        Interlocked.Increment(ref _worker.DeferredSteps);
+        _ = FlushAfterAsync(_worker.Options.EmptyStepWindow);
+    }
+
+    private async Task FlushAfterAsync(TimeSpan window)
+    {
+        try
+        {
+            await Task.Delay(window, partition.Stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        lock (_inbox)
+        {
+            if (_deferred.Count == 0)
+            {
+                return;
+            }
+            _flushDeferred = true;
+        }
+        Kick();
     }
 
     /// <summary>Replays and runs the orchestrator; returns true when ContinueAsNew started a new execution.</summary>
