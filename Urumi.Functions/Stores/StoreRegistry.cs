@@ -113,8 +113,10 @@ public sealed class StoreRegistry
             }
             held.Add(slot.RowKey);
         }
-        // Free slots first (one insert), then those whose store may have ended.
-        var order = Enumerable.Range(0, limit).Select(k => SlotPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture)).OrderBy(held.Contains);
+        // Free slots first, in random order so that simultaneous requests rarely try the same one; then those whose
+        // store may have ended.
+        var order = Enumerable.Range(0, limit).Select(k => SlotPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .OrderBy(held.Contains).ThenBy(_ => Random.Shared.Next());
         foreach (var key in order)
         {
             if (await ClaimAsync(owner, key, storeId, now, abandonedAfter, started, holder => !holder.IsActive, ct) is null)
