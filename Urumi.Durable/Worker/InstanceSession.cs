@@ -281,7 +281,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         }
         var now = StepTime(state);
         var unfinished = state.UnfinishedLocalTasks()
-            .Where(t => !_worker.ActivityDispatcher.IsRunningLocally(WorkItemFor(state, t).Id))
+            .Where(t => !_worker.ActivityDispatcher.IsRunningLocally(WorkItemFor(state, t).Id) && !HasHeldBackResult(t.EventId))
             .ToList();
         if (unfinished.Count > 0 && !state.IsTerminal)
         {
@@ -414,6 +414,15 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         }
         events.Add(new HistoryEvent { EventType = EventType.OrchestratorCompleted, Timestamp = now });
         await CheckpointAsync(state, events, newExecution, outbound, local, consumed, now, ct);
+    }
+
+    /// <summary>True when the result of task <paramref name="taskId"/> is here, held back by an empty step: it is not lost.</summary>
+    private bool HasHeldBackResult(int taskId)
+    {
+        lock (_inbox)
+        {
+            return _deferred.Exists(m => m.Message.Event.TaskScheduledId == taskId && m.Message.Event.EventType is EventType.TaskCompleted or EventType.TaskFailed);
+        }
     }
 
     /// <summary>
