@@ -605,10 +605,10 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     {
         var previousStatus = _state?.Status;
         var rowInSync = _state?.RowInSync ?? false;
-        var held = new ReceivedMessage?[outbound.Count];
+        ReceivedMessage?[] held;
         try
         {
-            await Task.WhenAll(outbound.Select((o, i) => SendAsync(o, held, i, ct)));
+            held = await Task.WhenAll(outbound.Select(o => SendAsync(o, ct)));
             FailPoints.Hit("checkpoint.afterSend");
             var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution, ct);
             if (newExecution)
@@ -660,21 +660,23 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         }
     }
 
-    /// <summary>Sends one outbound message; one to an instance of this worker is sent held and handed over after the append.</summary>
-    private async Task SendAsync(Outbound o, ReceivedMessage?[] held, int index, CancellationToken ct)
+    /// <summary>
+    /// Sends one outbound message. One to an instance of this worker is sent held and returned, to be handed over after
+    /// the append; otherwise null.
+    /// </summary>
+    private async Task<ReceivedMessage?> SendAsync(Outbound o, CancellationToken ct)
     {
         if (o.WorkItem)
         {
             await Storage.SendWorkItemAsync(o.Message, ct);
+            return null;
         }
-        else if (o.Delay <= TimeSpan.Zero && _worker.CanDeliverHeld(o.Message.InstanceId))
+        if (o.Delay <= TimeSpan.Zero && _worker.CanDeliverHeld(o.Message.InstanceId))
         {
-            held[index] = await Storage.SendHeldControlMessageAsync(o.Message, _worker.Options.ControlQueueVisibilityTimeout, ct);
+            return await Storage.SendHeldControlMessageAsync(o.Message, _worker.Options.ControlQueueVisibilityTimeout, ct);
         }
-        else
-        {
-            await Storage.SendControlMessageAsync(o.Message, o.Delay, ct);
-        }
+        await Storage.SendControlMessageAsync(o.Message, o.Delay, ct);
+        return null;
     }
 
     /// <summary>Writes the row when a step changed it (or a failed write left it behind).</summary>

@@ -36,7 +36,7 @@ public sealed partial class StoreActivities(
             var recorded = await Guard(() => registry.RecordAsync(r.Queued(now), ct));
             return recorded.Phase != StorePhase.Deleted;
         }
-        var updated = await Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : s with
+        var updated = await UpdateUnlessDeletingAsync(r, s => s with
         {
             Phase = StorePhase.Queued,
             Step = "Queued",
@@ -45,7 +45,7 @@ public sealed partial class StoreActivities(
             LastError = null,
             UpdatedAt = now,
             Conditions = StoreConditions.Set(s.Conditions, queued),
-        }, ct));
+        }, ct);
         return updated.Phase == StorePhase.Queued;
     }
 
@@ -132,11 +132,15 @@ public sealed partial class StoreActivities(
         }
     }
 
+    /// <summary>Applies a provisioning change to the store's row, unless the store is being deleted: a delete wins.</summary>
+    private Task<Store> UpdateUnlessDeletingAsync(StoreRequest r, Func<Store, Store> change, CancellationToken ct) =>
+        Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : change(s), ct));
+
     /// <summary>Shows the step the store is in (phase Provisioning) on its row.</summary>
     private Task Announce(StoreRequest r, string step, int progress, string message, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        return Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : s with
+        return UpdateUnlessDeletingAsync(r, s => s with
         {
             Phase = StorePhase.Provisioning,
             Step = step,
@@ -145,7 +149,7 @@ public sealed partial class StoreActivities(
             UpdatedAt = now,
             Conditions = StoreConditions.Set(StoreConditions.Set(s.Conditions, new StoreCondition(StoreConditions.Reconciling, "True", step, message, now)),
                 new StoreCondition(StoreConditions.Ready, "False", "Provisioning", message, now)),
-        }, ct));
+        }, ct);
     }
 
     /// <summary>
@@ -207,7 +211,7 @@ public sealed partial class StoreActivities(
             }
             var now = time.GetUtcNow();
             var admin = r.Url + (r.Engine == "woocommerce" ? "/wp-admin/" : "/app");
-            await Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : s with
+            await UpdateUnlessDeletingAsync(r, s => s with
             {
                 Phase = StorePhase.Ready,
                 Step = "Ready",
@@ -218,7 +222,7 @@ public sealed partial class StoreActivities(
                 UpdatedAt = now,
                 Conditions = StoreConditions.Set(StoreConditions.Set(s.Conditions, new StoreCondition(StoreConditions.Ready, "True", "Provisioned", $"The store is up at {r.Url}", now)),
                     new StoreCondition(StoreConditions.Reconciling, "False", "Provisioned", report.Summary, now)),
-            }, ct));
+            }, ct);
             metrics.Complete(r.StoreId, "Ready");
             return report.Summary;
         }

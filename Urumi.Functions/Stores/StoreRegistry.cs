@@ -16,7 +16,7 @@ public sealed class StoreRegistry
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly TableClient _table;
-    private readonly TableClient _names;
+    private readonly TableClient _claims;
     private readonly Lazy<Task> _created;
 
     // The last row this process wrote for each store still in flight, with its ETag: the next update replaces it
@@ -27,8 +27,8 @@ public sealed class StoreRegistry
     {
         var service = new TableServiceClient(connectionString);
         _table = service.GetTableClient(hubName + "Stores");
-        _names = service.GetTableClient(hubName + "StoreClaims");
-        _created = new Lazy<Task>(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _names.CreateIfNotExistsAsync()));
+        _claims = service.GetTableClient(hubName + "StoreClaims");
+        _created = new Lazy<Task>(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _claims.CreateIfNotExistsAsync()));
     }
 
     public string TableName => _table.Name;
@@ -105,7 +105,7 @@ public sealed class StoreRegistry
         await _created.Value;
         var held = new HashSet<string>();
         var filter = $"PartitionKey eq '{Escape(owner)}' and RowKey ge '{SlotPrefix}' and RowKey lt '{SlotPrefix[..^1]}.'";
-        await foreach (var slot in _names.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        await foreach (var slot in _claims.QueryAsync<TableEntity>(filter, cancellationToken: ct))
         {
             if (slot.GetString("StoreId") == storeId)
             {
@@ -130,12 +130,12 @@ public sealed class StoreRegistry
     /// <summary>Gives up a name or slot claim of <paramref name="storeId"/> (a request that claimed it and was then refused).</summary>
     public async Task ReleaseClaimAsync(string owner, string key, string storeId, CancellationToken ct = default)
     {
-        var held = await _names.GetEntityIfExistsAsync<TableEntity>(owner, key, cancellationToken: ct);
+        var held = await _claims.GetEntityIfExistsAsync<TableEntity>(owner, key, cancellationToken: ct);
         if (held.HasValue && held.Value!.GetString("StoreId") == storeId)
         {
             try
             {
-                await _names.DeleteEntityAsync(owner, key, held.Value.ETag, ct);
+                await _claims.DeleteEntityAsync(owner, key, held.Value.ETag, ct);
             }
             catch (RequestFailedException e) when (e.Status is 404 or 412)
             {
@@ -155,13 +155,13 @@ public sealed class StoreRegistry
         {
             try
             {
-                await _names.AddEntityAsync(claim, ct);
+                await _claims.AddEntityAsync(claim, ct);
                 return null;
             }
             catch (RequestFailedException e) when (e.Status == 409)
             {
             }
-            var held = await _names.GetEntityIfExistsAsync<TableEntity>(owner, key, cancellationToken: ct);
+            var held = await _claims.GetEntityIfExistsAsync<TableEntity>(owner, key, cancellationToken: ct);
             if (!held.HasValue)
             {
                 if (attempt >= 5)
@@ -185,7 +185,7 @@ public sealed class StoreRegistry
             }
             try
             {
-                await _names.UpdateEntityAsync(claim, held.Value.ETag, TableUpdateMode.Replace, ct);
+                await _claims.UpdateEntityAsync(claim, held.Value.ETag, TableUpdateMode.Replace, ct);
                 return null;
             }
             catch (RequestFailedException e) when (e.Status is 412 or 404)

@@ -103,13 +103,18 @@ http.DefaultRequestHeaders.Add("x-functions-key", "bench-admin-key");
 var done = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource>();
 TaskCompletionSource Done(string id) => done.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 metrics.Completed += t => Done(t.StoreId).TrySetResult();
-var warm = await http.PostAsJsonAsync("/api/stores", new { name = "warmup", engine = "woocommerce" });
-var warmBody = JsonDocument.Parse(await warm.Content.ReadAsStringAsync()).RootElement;
-if ((int)warm.StatusCode != 202)
+// POST /api/stores; returns the new store's id.
+async Task<string> PostStoreAsync(string name, CancellationToken ct)
 {
-    throw new InvalidOperationException($"POST answered {(int)warm.StatusCode}: {warmBody}");
+    var response = await http.PostAsJsonAsync("/api/stores", new { name, engine = "woocommerce" }, ct);
+    var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
+    if ((int)response.StatusCode != 202)
+    {
+        throw new InvalidOperationException($"POST answered {(int)response.StatusCode}: {body}");
+    }
+    return body.GetProperty("store").GetProperty("id").GetString()!;
 }
-await Done(warmBody.GetProperty("store").GetProperty("id").GetString()!).Task.WaitAsync(TimeSpan.FromMinutes(5));
+await Done(await PostStoreAsync("warmup", CancellationToken.None)).Task.WaitAsync(TimeSpan.FromMinutes(5));
 
 var storage = app.Services.GetRequiredService<ITaskHubStorage>().Metrics;
 var storageOps0 = storage.Total;
@@ -121,13 +126,7 @@ var planeStart = Stopwatch.GetTimestamp();
 await Parallel.ForEachAsync(Enumerable.Range(1, stores), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
 {
     var at = Stopwatch.GetTimestamp();
-    var response = await http.PostAsJsonAsync("/api/stores", new { name = $"store{i}", engine = "woocommerce" }, ct);
-    var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
-    if ((int)response.StatusCode != 202)
-    {
-        throw new InvalidOperationException($"POST answered {(int)response.StatusCode}: {body}");
-    }
-    var id = body.GetProperty("store").GetProperty("id").GetString()!;
+    var id = await PostStoreAsync($"store{i}", ct);
     lock (posted)
     {
         posted[id] = at;
