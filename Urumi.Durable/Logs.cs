@@ -49,4 +49,10 @@ internal static partial class Logs
 
     [LoggerMessage(1014, LogLevel.Error, "Work item {MessageId} for {InstanceId} parked as poison: {Reason}")]
     public static partial void WorkItemPoisoned(this ILogger logger, string messageId, string instanceId, string reason);
+
+    [LoggerMessage(1030, LogLevel.Warning, "Instance {InstanceId}: sending {MessageId} after the append failed (attempt {Attempt}); retrying (it stays listed as unsent)")]
+    public static partial void UnsentSendRetrying(this ILogger logger, Exception e, string instanceId, string messageId, int attempt);
+
+    [LoggerMessage(1031, LogLevel.Debug, "Instance {InstanceId}: deleting processed messages failed; they come back and are dropped as duplicates")]
+    public static partial void MessageDeleteFailed(this ILogger logger, Exception e, string instanceId);
 }

@@ -139,9 +139,9 @@ public sealed class ReliabilityUnitTests
     }
 
     [Theory]
-    [InlineData(true, nameof(ITaskHubStorage.SendHeldControlMessageAsync))]
-    [InlineData(false, nameof(ITaskHubStorage.SendControlMessageAsync))]
-    public async Task An_event_to_an_instance_of_this_worker_is_handed_over_in_memory_and_its_held_queue_copy_deleted(bool localEvents, string send)
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_event_to_an_instance_of_this_worker_is_handed_over_in_memory_without_a_queue_message(bool localEvents)
     {
         var storage = new InMemoryTaskHubStorage();
         var sends = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -157,23 +157,25 @@ public sealed class ReliabilityUnitTests
         var waiter = await host.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever");
         await host.Client.WaitForInstanceStartAsync(waiter);
 
-        await host.RunAsync("Pinger", waiter);
-        // The held copy stays hidden for 30 s (ControlQueueVisibilityTimeout), longer than this wait: only the
-        // hand-over in memory can finish the waiter in time.
+        var pinger = await host.Client.ScheduleNewOrchestrationInstanceAsync("PingThenWait", waiter);
         var result = await host.WaitAsync(waiter, TimeSpan.FromSeconds(10));
 
         Assert.Equal("got ping", result.ReadOutputAs<string>());
-        Assert.Contains($"{send} {waiter}/EventRaised", sends);
-        await Eventually.Until(() => Task.FromResult(storage.ControlMessageCount), n => n == 0, TimeSpan.FromSeconds(10), "every control message deleted");
+        Assert.Equal(!localEvents, sends.Contains($"{nameof(ITaskHubStorage.SendControlMessageAsync)} {waiter}/EventRaised"));
+        // Once the event arrived, the pinger's next append no longer lists it as unsent.
+        await host.Client.RaiseEventAsync(pinger, "Unrelated", "x");
+        await Eventually.Until(async () => (await storage.ReadHistoryAsync(pinger, default)).Unsent.Count, n => n == 0, TimeSpan.FromSeconds(10), "the unsent list emptied");
+        await Eventually.Until(() => Task.FromResult(storage.ControlMessageCount), n => n == 0, TimeSpan.FromSeconds(10), "no control message left");
     }
 
     [Fact]
-    public async Task A_held_event_its_receiver_never_processed_is_processed_from_the_queue_after_a_crash()
+    public async Task An_event_handed_over_to_a_receiver_that_never_recorded_it_is_sent_again_from_the_unsent_list_after_a_crash()
     {
         var storage = new InMemoryTaskHubStorage();
-        var waiter = "held-waiter";
+        var waiter = "handover-waiter";
         var appendsRefused = 0;
-        await using (var first = await TestHost.StartAsync([typeof(TestFunctions)], storage, o => o.ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(2)))
+        string pinger;
+        await using (var first = await TestHost.StartAsync([typeof(TestFunctions)], storage))
         {
             await first.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever", null, new StartOrchestrationOptions(waiter));
             await first.Client.WaitForInstanceStartAsync(waiter);
@@ -181,11 +183,14 @@ public sealed class ReliabilityUnitTests
             storage.Fault = (operation, target) => operation == nameof(ITaskHubStorage.AppendHistoryAsync) && target == waiter && Interlocked.Increment(ref appendsRefused) > 0
                 ? new TimeoutException("storage unreachable")
                 : null;
-            var pinger = await first.RunAsync("Pinger", waiter);
-            Assert.Equal("sent", pinger.ReadOutputAs<string>());
+            pinger = await first.Client.ScheduleNewOrchestrationInstanceAsync("PingThenWait", waiter);
             await Eventually.Until(() => Task.FromResult(Volatile.Read(ref appendsRefused)), n => n > 0, TimeSpan.FromSeconds(10), "the receiver tried its step");
+            Assert.Single((await storage.ReadHistoryAsync(pinger, default)).Unsent, m => m.InstanceId == waiter);
+            // As after kill -9: the process's worker stops without sending anything more.
+            storage.Fault = (operation, target) => operation.StartsWith("Send", StringComparison.Ordinal) ? new TimeoutException("process gone") : null;
         }
         storage.Fault = null;
+        Assert.Equal(0, storage.ControlMessageCount);
         Assert.Equal(OrchestrationRuntimeStatus.Running, (await storage.GetInstanceAsync(waiter, default))!.RuntimeStatus);
 
         await using var second = await TestHost.StartAsync([typeof(TestFunctions)], storage);
@@ -194,6 +199,29 @@ public sealed class ReliabilityUnitTests
         Assert.Equal("got ping", result.ReadOutputAs<string>());
         var history = await second.Client.GetOrchestrationHistoryAsync(waiter);
         Assert.Single(history, e => e.EventType == EventType.EventRaised);
+    }
+
+    [Fact]
+    public async Task A_timer_is_sent_after_its_step_append_and_fires_after_a_crash_that_lost_its_send()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        const string id = "sleeper";
+        await using (var first = await TestHost.StartAsync([typeof(TestFunctions)], storage))
+        {
+            // The timer's send fails, as if the process died right after the append.
+            storage.Fault = (operation, target) => operation == nameof(ITaskHubStorage.SendControlMessageAsync) && target == $"{id}/TimerFired" ? new TimeoutException("process gone") : null;
+            await first.Client.ScheduleNewOrchestrationInstanceAsync("Sleeper", 1.0, new StartOrchestrationOptions(id));
+            await Eventually.Until(async () => (await storage.ReadHistoryAsync(id, default)).Events, e => e.Any(x => x.EventType == EventType.TimerCreated), TimeSpan.FromSeconds(10), "the timer created");
+            Assert.Single((await storage.ReadHistoryAsync(id, default)).Unsent, m => m.Event.EventType == EventType.TimerFired);
+        }
+        storage.Fault = null;
+        Assert.Equal(0, storage.ControlMessageCount);
+
+        await using var second = await TestHost.StartAsync([typeof(TestFunctions)], storage);
+        var result = await second.WaitAsync(id);
+
+        Assert.Equal("woke", result.ReadOutputAs<string>());
+        Assert.Single(await second.Client.GetOrchestrationHistoryAsync(id), e => e.EventType == EventType.TimerFired);
     }
 
     [Fact]

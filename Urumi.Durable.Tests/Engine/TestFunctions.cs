@@ -168,6 +168,23 @@ public static class TestFunctions
         return "sent";
     }
 
+    /// <summary>Sends "Go" to the instance named by its input, then waits for an event that never comes (it stays Running).</summary>
+    [Function("PingThenWait")]
+    public static async Task<string> PingThenWait([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        var target = context.GetInput<string>()!;
+        context.SendEvent(target, "Go", "ping");
+        return await context.WaitForExternalEvent<string>("Never");
+    }
+
+    /// <summary>Waits for a timer of the seconds given as input.</summary>
+    [Function("Sleeper")]
+    public static async Task<string> Sleeper([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(context.GetInput<double>()), CancellationToken.None);
+        return "woke";
+    }
+
     [Function("GuidTwice")]
     public static async Task<bool> GuidTwice([OrchestrationTrigger] TaskOrchestrationContext context)
     {

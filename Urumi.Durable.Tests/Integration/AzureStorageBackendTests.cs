@@ -72,13 +72,33 @@ public sealed class AzureStorageBackendTests : IAsyncLifetime
     {
         var id = "conflict-" + Guid.NewGuid().ToString("N");
         var started = new HistoryEvent { EventType = EventType.ExecutionStarted, Name = "x", ExecutionId = "e1", Timestamp = DateTime.UtcNow };
-        var first = await _storage.AppendHistoryAsync(id, HistorySnapshot.Empty, [started], false, default);
+        var first = await _storage.AppendHistoryAsync(id, HistorySnapshot.Empty, [started], false, [], default);
 
-        await _storage.AppendHistoryAsync(id, first, [new HistoryEvent { EventType = EventType.OrchestratorStarted }], false, default);
+        await _storage.AppendHistoryAsync(id, first, [new HistoryEvent { EventType = EventType.OrchestratorStarted }], false, [], default);
 
-        await Assert.ThrowsAsync<HistoryConflictException>(() => _storage.AppendHistoryAsync(id, first, [new HistoryEvent { EventType = EventType.OrchestratorStarted }], false, default));
-        await Assert.ThrowsAsync<HistoryConflictException>(() => _storage.AppendHistoryAsync(id, HistorySnapshot.Empty, [started], false, default));
+        await Assert.ThrowsAsync<HistoryConflictException>(() => _storage.AppendHistoryAsync(id, first, [new HistoryEvent { EventType = EventType.OrchestratorStarted }], false, [], default));
+        await Assert.ThrowsAsync<HistoryConflictException>(() => _storage.AppendHistoryAsync(id, HistorySnapshot.Empty, [started], false, [], default));
         Assert.Equal(2, (await _storage.ReadHistoryAsync(id, default)).Events.Count);
+    }
+
+    [Fact]
+    public async Task The_unsent_messages_an_append_lists_are_read_back_until_an_append_lists_none()
+    {
+        var id = "unsent-" + Guid.NewGuid().ToString("N");
+        var started = new HistoryEvent { EventType = EventType.ExecutionStarted, Name = "x", ExecutionId = "e1", Timestamp = DateTime.UtcNow };
+        var timer = new TaskMessage("timer-1", id, "e1", new HistoryEvent { EventType = EventType.TimerFired, TaskScheduledId = 0, FireAt = DateTime.UtcNow.AddMinutes(5) });
+        var ping = new TaskMessage("event-1", "other", null, new HistoryEvent { EventType = EventType.EventRaised, Name = "Go", Input = "\"ping\"" });
+
+        var first = await _storage.AppendHistoryAsync(id, HistorySnapshot.Empty, [started], false, [timer, ping], default);
+        var read = await _storage.ReadHistoryAsync(id, default);
+        var second = await _storage.AppendHistoryAsync(id, read, [new HistoryEvent { EventType = EventType.OrchestratorStarted }], false, [], default);
+
+        Assert.Equal(["timer-1", "event-1"], first.Unsent.Select(m => m.Id));
+        Assert.Equal(["timer-1", "event-1"], read.Unsent.Select(m => m.Id));
+        Assert.Equal(timer.Event.FireAt, read.Unsent[0].Event.FireAt);
+        Assert.Equal(("other", "Go", "\"ping\""), (read.Unsent[1].InstanceId, read.Unsent[1].Event.Name, read.Unsent[1].Event.Input));
+        Assert.Empty(second.Unsent);
+        Assert.Empty((await _storage.ReadHistoryAsync(id, default)).Unsent);
     }
 
     [Fact]

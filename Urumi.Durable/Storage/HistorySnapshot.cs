@@ -10,6 +10,13 @@ namespace Urumi.Durable.Storage;
 public sealed record HistorySnapshot(IReadOnlyList<HistoryEvent> Events, string? ETag, long ExecutionStartOrdinal, long NextOrdinal)
 {
     public static HistorySnapshot Empty { get; } = new([], null, 0, 0);
+
+    /// <summary>
+    /// Messages steps of this instance send after their append (timers, and messages handed over in memory), not yet
+    /// known to have arrived when the last append was written. Kept with the append, in the same transaction, so that a
+    /// worker recovering the instance after a crash sends them again; receivers drop what they already have by id.
+    /// </summary>
+    public IReadOnlyList<TaskMessage> Unsent { get; init; } = [];
 }
 
 /// <summary>Another worker appended to this history since it was read: the caller no longer owns the instance.</summary>

@@ -27,13 +27,6 @@ public interface ITaskHubStorage : IAsyncDisposable
 
     Task SendControlMessageAsync(TaskMessage message, TimeSpan delay, CancellationToken ct);
 
-    /// <summary>
-    /// Sends a control message hidden for <paramref name="hiddenFor"/> and returns it as if this process had received
-    /// it, so the process can handle it at once and delete it. If it does not (it crashed, or lost the partition), the
-    /// message becomes visible and is handled from the queue.
-    /// </summary>
-    Task<ReceivedMessage> SendHeldControlMessageAsync(TaskMessage message, TimeSpan hiddenFor, CancellationToken ct);
-
     Task<IReadOnlyList<ReceivedMessage>> ReceiveControlMessagesAsync(int partition, int max, TimeSpan visibility, CancellationToken ct);
 
     Task SendWorkItemAsync(TaskMessage message, CancellationToken ct);
@@ -52,9 +45,11 @@ public interface ITaskHubStorage : IAsyncDisposable
 
     /// <summary>
     /// Appends events after <paramref name="basis"/>; with <paramref name="newExecution"/> they replace the current
-    /// execution's events. Throws <see cref="HistoryConflictException"/> when the history changed since it was read.
+    /// execution's events. <paramref name="unsent"/> replaces the instance's <see cref="HistorySnapshot.Unsent"/> in the
+    /// same transaction. Throws <see cref="HistoryConflictException"/> when the history changed since it was read.
     /// </summary>
-    Task<HistorySnapshot> AppendHistoryAsync(string instanceId, HistorySnapshot basis, IReadOnlyList<HistoryEvent> events, bool newExecution, CancellationToken ct);
+    Task<HistorySnapshot> AppendHistoryAsync(string instanceId, HistorySnapshot basis, IReadOnlyList<HistoryEvent> events, bool newExecution,
+        IReadOnlyList<TaskMessage> unsent, CancellationToken ct);
 
     Task<InstanceRecord?> GetInstanceAsync(string instanceId, CancellationToken ct);
 

@@ -33,6 +33,15 @@ public sealed class ReceivedMessage(TaskMessage message, int dequeueCount, objec
 
     /// <summary>True once a step that would have recorded only this message's arrival held it back (see EmptyStepWindow).</summary>
     public bool Deferred { get; set; }
+
+    /// <summary>
+    /// A message another instance of this worker handed over in memory (no queue copy exists): completed with true
+    /// once its receiver recorded or dropped it, false when the receiver let it go (its sender then sends it by queue).
+    /// </summary>
+    internal TaskCompletionSource<bool>? Settled { get; init; }
+
+    /// <summary>Tells the sender of a handed-over message what became of it; nothing for any other message.</summary>
+    internal void Settle(bool delivered) => Settled?.TrySetResult(delivered);
 }
 
 /// <summary>A message parked because it failed too often.</summary>

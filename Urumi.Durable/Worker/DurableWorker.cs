@@ -108,19 +108,23 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
         await Storage.SendControlMessageAsync(message, TimeSpan.Zero, ct);
     }
 
-    /// <summary>True when a message to <paramref name="instanceId"/> can be sent held and handed over in memory (see LocalEventDelivery).</summary>
-    internal bool CanDeliverHeld(string instanceId) =>
+    /// <summary>True when a message to <paramref name="instanceId"/> can be handed over in memory (see LocalEventDelivery).</summary>
+    internal bool CanHandOver(string instanceId) =>
         Options.LocalEventDelivery && !_cts.IsCancellationRequested && LocalPartitionOf(instanceId) is not null;
 
-    /// <summary>Hands a held message to its receiver's session; when the partition left this worker meanwhile, makes it visible.</summary>
-    internal async Task DeliverHeldAsync(ReceivedMessage held, CancellationToken ct)
+    /// <summary>
+    /// Hands a message to its receiver's session in memory; true once the receiver recorded (or dropped) it, false when
+    /// the receiver's partition is not here or let it go (the caller then sends it by queue).
+    /// </summary>
+    internal async Task<bool> HandOverAsync(TaskMessage message)
     {
-        if (LocalPartitionOf(held.Message.InstanceId) is { } processor)
+        if (!Options.LocalEventDelivery || _cts.IsCancellationRequested || LocalPartitionOf(message.InstanceId) is not { } processor)
         {
-            processor.DeliverLocal(held);
-            return;
+            return false;
         }
-        await Storage.ReleaseMessageAsync(held, TimeSpan.Zero, ct);
+        var settled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        processor.DeliverLocal(new ReceivedMessage(message, 1, null, "local") { Settled = settled });
+        return await settled.Task;
     }
 
     /// <summary>The running processor of the instance's partition when this worker owns it, else null.</summary>

@@ -8,14 +8,19 @@ namespace Urumi.Durable.Worker;
 /// <summary>
 /// One orchestration instance inside the partition that owns it. Messages for the instance are processed one step
 /// at a time: drop duplicates against history, replay, then checkpoint in the order that makes a crash at any
-/// point safe: send outbound messages, append history (guarded by its ETag), then hand local work over and, together,
-/// update the Instances row and delete the consumed messages. The state stays cached between steps, so a step reads
-/// nothing from storage.
+/// point safe: send outbound messages, append history (guarded by its ETag), then hand local work over, update the
+/// Instances row, and delete the consumed messages in the background. Timers and messages to instances of this worker go
+/// after the append instead: the append lists them as unsent (in the same transaction), a recovery after a crash
+/// sends them again, and the next append drops those that arrived. The state stays cached between steps, so a step
+/// reads nothing from storage.
 /// </summary>
 internal sealed class InstanceSession(string instanceId, PartitionProcessor partition)
 {
     private readonly List<ReceivedMessage> _inbox = [];
     private readonly List<ReceivedMessage> _deferred = [];
+    private readonly HashSet<ReceivedMessage> _handedOver = [];
+    private readonly List<TaskMessage> _unsent = [];
+    private int _dispatching;
     private bool _flushDeferred;
     private readonly DurableWorker _worker = partition.Worker;
     private InstanceState? _state;
@@ -31,7 +36,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         {
             lock (_inbox)
             {
-                return !_running && _inbox.Count == 0 && _deferred.Count == 0 && !_recover;
+                return !_running && _inbox.Count == 0 && _deferred.Count == 0 && !_recover && Volatile.Read(ref _dispatching) == 0 && UnsentCount == 0;
             }
         }
     }
@@ -42,15 +47,32 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
 
     private ILogger Logger => _worker.Logger;
 
+    private int UnsentCount
+    {
+        get
+        {
+            lock (_unsent)
+            {
+                return _unsent.Count;
+            }
+        }
+    }
+
     public void Enqueue(IEnumerable<ReceivedMessage> messages)
     {
+        var replaced = new List<ReceivedMessage>();
         lock (_inbox)
         {
             foreach (var m in messages)
             {
+                if (m.Settled is not null)
+                {
+                    _handedOver.Add(m);
+                }
                 var same = _inbox.FindIndex(x => x.Message.Id == m.Message.Id);
                 if (same >= 0)
                 {
+                    replaced.Add(_inbox[same]);
                     _inbox[same] = m;
                 }
                 else
@@ -59,7 +81,33 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                 }
             }
         }
+        // The same message, here again: the one that replaced it is processed instead.
+        Settle(replaced, true);
         Kick();
+    }
+
+    /// <summary>Tells the senders of handed-over messages what became of them (see <see cref="ReceivedMessage.Settled"/>).</summary>
+    private void Settle(IEnumerable<ReceivedMessage> messages, bool delivered)
+    {
+        foreach (var m in messages.Where(m => m.Settled is not null).ToList())
+        {
+            lock (_inbox)
+            {
+                _handedOver.Remove(m);
+            }
+            m.Settle(delivered);
+        }
+    }
+
+    /// <summary>The partition is leaving this worker: messages handed over in memory go back to their senders, who send them by queue.</summary>
+    public void Abandon()
+    {
+        List<ReceivedMessage> pending;
+        lock (_inbox)
+        {
+            pending = [.. _handedOver];
+        }
+        Settle(pending, false);
     }
 
     public void RequestRecovery()
@@ -160,6 +208,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         if (e is HistoryConflictException)
         {
             Logger.HistoryConflict(InstanceId);
+            Settle(batch, false);
             await partition.ReleaseAsync(batch);
             return;
         }
@@ -213,6 +262,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                 await Storage.DeleteMessageAsync(m, ct);
             }
         }
+        Settle(poisoned, true);
         Logger.MessagesPoisoned(InstanceId, reason);
         await FailInstanceAsync(reason, ct);
     }
@@ -279,6 +329,18 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
             }
             return;
         }
+        // What the last steps sent after their append may not have arrived: send it again (receivers drop duplicates).
+        List<TaskMessage> unsent;
+        lock (_unsent)
+        {
+            _unsent.Clear();
+            _unsent.AddRange(state.IsTerminal ? [] : state.Snapshot.Unsent);
+            unsent = [.. _unsent];
+        }
+        foreach (var message in unsent)
+        {
+            _ = DispatchAsync(message);
+        }
         var now = StepTime(state);
         var unfinished = state.UnfinishedLocalTasks()
             .Where(t => !_worker.ActivityDispatcher.IsRunningLocally(WorkItemFor(state, t).Id) && !HasHeldBackResult(t.EventId))
@@ -290,7 +352,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                 await Storage.SendWorkItemAsync(WorkItemFor(state, task), ct);
             }
             var events = unfinished.Select(t => new HistoryEvent { EventType = EventType.TaskRedispatched, Timestamp = now, TaskScheduledId = t.EventId }).ToList();
-            var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution: false, ct);
+            var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution: false, Unsent(), ct);
             state.Appended(snapshot, events);
             Logger.ActivitiesRedispatched(InstanceId, unfinished.Count);
         }
@@ -358,6 +420,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         {
             // A step that failed after appending these messages left its row and deletes to this retry.
             await Task.WhenAll(DeleteAsync(consumed, ct), WriteRowIfDirtyAsync(state, StepTime(state), ct));
+            Settle(consumed, true);
             return;
         }
 
@@ -407,7 +470,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         }
         if (start is null && terminate is null && !suspended && !newExecution && outbound.Count == 0 && local.Count == 0
             && state.CustomStatus == statusBefore && !events.Exists(e => e.EventType == EventType.ExecutionCompleted)
-            && consumed.TrueForAll(m => m.Receipt is null && !m.Deferred) && _worker.Options.EmptyStepWindow > TimeSpan.Zero)
+            && consumed.TrueForAll(m => m.Receipt is null && m.Settled is null && !m.Deferred) && _worker.Options.EmptyStepWindow > TimeSpan.Zero)
         {
             Defer(consumed);
             return;
@@ -605,12 +668,28 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     {
         var previousStatus = _state?.Status;
         var rowInSync = _state?.RowInSync ?? false;
-        ReceivedMessage?[] held;
+        var ends = events.Exists(e => e.EventType == EventType.ExecutionCompleted);
+        var after = ends ? [] : outbound.Where(SendsAfterAppend).ToList();
+        var unsent = Unsent(after.Select(o => o.Message));
+        if (unsent.Sum(m => (m.Event.Input?.Length ?? 0) + (m.Event.Result?.Length ?? 0)) > MaxUnsentChars)
+        {
+            after = [];
+            unsent = Unsent();
+        }
+        var before = outbound.Except(after).ToList();
+        if (ends)
+        {
+            // No recovery looks at an ended instance, so a step that ends it sends everything first, and sends again by
+            // queue what earlier steps have not got out yet (a receiver that has it too drops the copy).
+            before.AddRange(unsent.Where(m => m.Event.EventType != EventType.TimerFired)
+                .Select(m => new Outbound(m, false, TimeSpan.Zero)));
+            unsent = [];
+        }
         try
         {
-            held = await Task.WhenAll(outbound.Select(o => SendAsync(o, ct)));
+            await Task.WhenAll(before.Select(o => SendAsync(o, ct)));
             FailPoints.Hit("checkpoint.afterSend");
-            var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution, ct);
+            var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution, unsent, ct);
             if (newExecution)
             {
                 var customStatus = state.CustomStatus;
@@ -628,26 +707,29 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
             _worker.ActivityDispatcher.CancelReservations(local.Count);
             throw;
         }
+        lock (_unsent)
+        {
+            _unsent.AddRange(after.Select(o => o.Message));
+        }
         FailPoints.Hit("checkpoint.afterHistoryAppend");
         // History holds the step: what it hands to this worker starts now, not after the row and the deletes.
         foreach (var item in local)
         {
             _worker.ActivityDispatcher.RunLocal(item);
         }
+        foreach (var o in after)
+        {
+            _ = DispatchAsync(o.Message);
+        }
+        Settle(consumed, true);
         state.RowDirty = !rowInSync || newExecution || previousStatus != state.Status || state.WrittenCustomStatus != state.CustomStatus || state.IsTerminal;
         try
         {
-            foreach (var m in held.OfType<ReceivedMessage>())
-            {
-                await _worker.DeliverHeldAsync(m, ct);
-            }
-            // The row and the deletes need only the append before them (a takeover repairs a row that lags history).
-            await Task.WhenAll(DeleteAsync(consumed, ct), RowAsync());
-            async Task RowAsync()
-            {
-                await WriteRowIfDirtyAsync(state, now, ct);
-                FailPoints.Hit("checkpoint.afterInstanceUpdate");
-            }
+            // The row needs only the append before it (a takeover repairs a row that lags history). The deletes do not
+            // hold up the next step: a message whose delete is lost comes back and is dropped as a duplicate.
+            DeleteLater(consumed, ct);
+            await WriteRowIfDirtyAsync(state, now, ct);
+            FailPoints.Hit("checkpoint.afterInstanceUpdate");
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -660,23 +742,82 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         }
     }
 
+    /// <summary>Payload characters the unsent list may hold (it is one column of the history's sentinel row); beyond, a step sends first.</summary>
+    private const int MaxUnsentChars = 16_000;
+
     /// <summary>
-    /// Sends one outbound message. One to an instance of this worker is sent held and returned, to be handed over after
-    /// the append; otherwise null.
+    /// A timer, or a message to another instance this worker runs: sent after the append (listed as unsent in it),
+    /// so it is not on the step's path. Activity work items and messages to other workers go before the append.
     /// </summary>
-    private async Task<ReceivedMessage?> SendAsync(Outbound o, CancellationToken ct)
+    private bool SendsAfterAppend(Outbound o) =>
+        !o.WorkItem && (o.Message.Event.EventType == EventType.TimerFired || (o.Message.InstanceId != InstanceId && _worker.CanHandOver(o.Message.InstanceId)));
+
+    /// <summary>The unsent messages to list with the next append: those not yet known to have arrived, then <paramref name="added"/>.</summary>
+    private List<TaskMessage> Unsent(IEnumerable<TaskMessage>? added = null)
+    {
+        lock (_unsent)
+        {
+            return [.. _unsent, .. added ?? []];
+        }
+    }
+
+    /// <summary>
+    /// Sends a message the append listed as unsent: hands it over in memory when its receiver runs here, otherwise (a
+    /// timer, or its receiver let it go) by queue, retrying until it is out. Then it is no longer unsent; the next append
+    /// drops it from the list. When this partition leaves the worker first, its next owner sends it from that list.
+    /// </summary>
+    private async Task DispatchAsync(TaskMessage message)
+    {
+        Interlocked.Increment(ref _dispatching);
+        var ct = partition.Stopping;
+        try
+        {
+            var timer = message.Event.EventType == EventType.TimerFired;
+            if (!timer && await _worker.HandOverAsync(message))
+            {
+                return;
+            }
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    await Storage.SendControlMessageAsync(message, timer ? TimerDelay(message.Event.FireAt!.Value) : TimeSpan.Zero, ct);
+                    return;
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    Logger.UnsentSendRetrying(e, InstanceId, message.Id, attempt + 1);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(attempt, 9)))), ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Left in the unsent list of the last append: the partition's next owner sends it.
+            return;
+        }
+        finally
+        {
+            if (!ct.IsCancellationRequested)
+            {
+                lock (_unsent)
+                {
+                    _unsent.RemoveAll(m => m.Id == message.Id);
+                }
+            }
+            Interlocked.Decrement(ref _dispatching);
+        }
+    }
+
+    /// <summary>Sends one outbound message before the append: to the work-item queue or a control queue.</summary>
+    private async Task SendAsync(Outbound o, CancellationToken ct)
     {
         if (o.WorkItem)
         {
             await Storage.SendWorkItemAsync(o.Message, ct);
-            return null;
-        }
-        if (o.Delay <= TimeSpan.Zero && _worker.CanDeliverHeld(o.Message.InstanceId))
-        {
-            return await Storage.SendHeldControlMessageAsync(o.Message, _worker.Options.ControlQueueVisibilityTimeout, ct);
+            return;
         }
         await Storage.SendControlMessageAsync(o.Message, o.Delay, ct);
-        return null;
     }
 
     /// <summary>Writes the row when a step changed it (or a failed write left it behind).</summary>
@@ -697,6 +838,28 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     private async Task DeleteAsync(List<ReceivedMessage> consumed, CancellationToken ct) =>
         await Task.WhenAll(consumed.Where(m => m.Receipt is not null).Select(m => Storage.DeleteMessageAsync(m, ct)));
 
+    private void DeleteLater(List<ReceivedMessage> consumed, CancellationToken ct)
+    {
+        if (!consumed.Exists(m => m.Receipt is not null))
+        {
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await DeleteAsync(consumed, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                Logger.MessageDeleteFailed(e, InstanceId);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, CancellationToken.None);
+    }
+
     private async Task WaitForStartAsync(ReceivedMessage m, CancellationToken ct)
     {
         var row = await Storage.GetInstanceAsync(InstanceId, ct);
@@ -707,6 +870,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
             {
                 await Storage.DeleteMessageAsync(m, ct);
             }
+            Settle([m], true);
             return;
         }
         if (row.RuntimeStatus == OrchestrationRuntimeStatus.Pending && m.Message.Event.EventType == EventType.ExecutionTerminated)
@@ -719,19 +883,22 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                 m.Message.Event with { MessageId = m.Message.Id, Timestamp = now },
                 new() { EventType = EventType.ExecutionCompleted, Timestamp = now, OrchestrationStatus = OrchestrationRuntimeStatus.Terminated, Result = m.Message.Event.Input, ExecutionId = row.ExecutionId, Name = row.Name },
             };
-            var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution: false, ct);
+            var snapshot = await Storage.AppendHistoryAsync(InstanceId, state.Snapshot, events, newExecution: false, [], ct);
             _state = InstanceState.From(snapshot);
             await Storage.UpdateInstanceAsync(row with { RuntimeStatus = OrchestrationRuntimeStatus.Terminated, Output = m.Message.Event.Input, LastUpdatedTime = now, CompletedTime = now, ETag = null }, ct);
             if (m.Receipt is not null)
             {
                 await Storage.DeleteMessageAsync(m, ct);
             }
+            Settle([m], true);
             return;
         }
         if (m.Receipt is not null)
         {
             await Storage.ReleaseMessageAsync(m, TimeSpan.FromSeconds(1), ct);
         }
+        // Handed over before its instance started: its sender sends it by queue, to be tried again from there.
+        Settle([m], false);
     }
 
     private static Disposition Classify(InstanceState state, ReceivedMessage m, bool startInBatch)

@@ -36,6 +36,10 @@ internal sealed class PartitionProcessor(DurableWorker worker, int partition)
     {
         await _cts.CancelAsync();
         await _loop;
+        foreach (var session in _sessions.Values)
+        {
+            session.Abandon();
+        }
         _sessions.Clear();
     }
 

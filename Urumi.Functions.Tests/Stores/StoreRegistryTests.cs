@@ -82,4 +82,29 @@ public sealed class StoreRegistryTests(AzuriteFixture fixture)
         await registry.UpdateAsync("alice", "b-00000001", s => s with { Phase = StorePhase.Deleted });
         Assert.NotNull(await registry.ClaimActiveSlotAsync("alice", "a-00000001", 2, now, abandoned, Started));
     }
+
+    [Fact]
+    public async Task A_new_store_tries_a_slot_this_process_saw_free_and_reads_them_all_when_another_process_took_it()
+    {
+        var hub = "guess" + Guid.NewGuid().ToString("N")[..10];
+        var here = new StoreRegistry(fixture.Azurite.ConnectionString, hub);
+        var elsewhere = new StoreRegistry(fixture.Azurite.ConnectionString, hub);
+        var now = DateTimeOffset.UtcNow;
+        var abandoned = TimeSpan.FromMinutes(1);
+        Task<bool> Started(string id) => Task.FromResult(true);
+
+        // Another process took slot 0, the one a process that has seen nothing of this owner guesses first.
+        var a = await elsewhere.ClaimActiveSlotAsync("carol", "a-00000001", 3, now, abandoned, Started, newStore: true);
+        var b = await here.ClaimActiveSlotAsync("carol", "b-00000001", 3, now, abandoned, Started, newStore: true);
+        var c = await here.ClaimActiveSlotAsync("carol", "c-00000001", 3, now, abandoned, Started, newStore: true);
+
+        Assert.Equal("~active-0", a);
+        Assert.Equal(["~active-0", "~active-1", "~active-2"], new[] { a, b, c }.Order());
+        Assert.Null(await here.ClaimActiveSlotAsync("carol", "d-00000001", 3, now, abandoned, Started, newStore: true));
+        Assert.Null(await elsewhere.ClaimActiveSlotAsync("carol", "d-00000001", 3, now, abandoned, Started, newStore: true));
+
+        // Given back here, the slot is guessed free and taken at once.
+        await here.ReleaseClaimAsync("carol", c!, "c-00000001");
+        Assert.Equal(c, await here.ClaimActiveSlotAsync("carol", "e-00000001", 3, now, abandoned, Started, newStore: true));
+    }
 }

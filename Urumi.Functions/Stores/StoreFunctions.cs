@@ -59,7 +59,7 @@ public sealed class StoreFunctions(
         // run side by side, and a refused request gives back what it claimed. The registry only explains a refusal.
         var now = time.GetUtcNow();
         var nameClaim = registry.ClaimNameAsync(caller.Owner, body.Name, id, now, AbandonedClaim, Started(client, ct), ct);
-        var slotClaim = registry.ClaimActiveSlotAsync(caller.Owner, id, Options.MaxActiveStoresPerOwner, now, AbandonedClaim, Started(client, ct), ct);
+        var slotClaim = registry.ClaimActiveSlotAsync(caller.Owner, id, Options.MaxActiveStoresPerOwner, now, AbandonedClaim, Started(client, ct), ct, newStore: true);
         try
         {
             await Task.WhenAll(nameClaim, slotClaim);

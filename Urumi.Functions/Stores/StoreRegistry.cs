@@ -100,9 +100,23 @@ public sealed class StoreRegistry
     /// when every slot is held by an active store.
     /// </summary>
     public async Task<string?> ClaimActiveSlotAsync(string owner, string storeId, int limit, DateTimeOffset now, TimeSpan abandonedAfter,
-        Func<string, Task<bool>> started, CancellationToken ct = default)
+        Func<string, Task<bool>> started, CancellationToken ct = default, bool newStore = false)
     {
         await _created.Value;
+        if (newStore && GuessFreeSlot(owner, limit) is { } guess)
+        {
+            // A new store holds no slot yet: try one this process last saw free, without reading the owner's slots first.
+            try
+            {
+                await _claims.AddEntityAsync(new TableEntity(owner, guess) { ["StoreId"] = storeId, ["ClaimedAt"] = now }, ct);
+                NoteSlot(owner, guess, held: true);
+                return guess;
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                // Taken meanwhile: read them all.
+            }
+        }
         var held = new HashSet<string>();
         var filter = $"PartitionKey eq '{Escape(owner)}' and RowKey ge '{SlotPrefix}' and RowKey lt '{SlotPrefix[..^1]}.'";
         await foreach (var slot in _claims.QueryAsync<TableEntity>(filter, cancellationToken: ct))
@@ -113,6 +127,7 @@ public sealed class StoreRegistry
             }
             held.Add(slot.RowKey);
         }
+        _slotsSeen[owner] = [.. held];
         // Free slots first, in random order so that simultaneous requests rarely try the same one; then those whose
         // store may have ended.
         var order = Enumerable.Range(0, limit).Select(k => SlotPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -121,10 +136,49 @@ public sealed class StoreRegistry
         {
             if (await ClaimAsync(owner, key, storeId, now, abandonedAfter, started, holder => !holder.IsActive, ct) is null)
             {
+                NoteSlot(owner, key, held: true);
                 return key;
             }
         }
         return null;
+    }
+
+    /// <summary>Per owner, the slots this process last saw held (read, claimed or given back here); a hint, never a decision.</summary>
+    private readonly ConcurrentDictionary<string, HashSet<string>> _slotsSeen = new(StringComparer.Ordinal);
+
+    private string? GuessFreeSlot(string owner, int limit)
+    {
+        if (!_slotsSeen.TryGetValue(owner, out var seen))
+        {
+            // Never seen: only the first slot is a good guess (a new owner, or one whose stores this process has not met).
+            return SlotPrefix + "0";
+        }
+        string[] free;
+        lock (seen)
+        {
+            free = [.. Enumerable.Range(0, limit).Select(k => SlotPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture)).Where(k => !seen.Contains(k))];
+        }
+        return free.Length == 0 ? null : free[Random.Shared.Next(free.Length)];
+    }
+
+    private void NoteSlot(string owner, string key, bool held)
+    {
+        if (_slotsSeen.Count > 10_000)
+        {
+            _slotsSeen.Clear();
+        }
+        var seen = _slotsSeen.GetOrAdd(owner, _ => []);
+        lock (seen)
+        {
+            if (held)
+            {
+                seen.Add(key);
+            }
+            else
+            {
+                seen.Remove(key);
+            }
+        }
     }
 
     /// <summary>Gives up a name or slot claim of <paramref name="storeId"/> (a request that claimed it and was then refused).</summary>
@@ -136,6 +190,7 @@ public sealed class StoreRegistry
             try
             {
                 await _claims.DeleteEntityAsync(owner, key, held.Value.ETag, ct);
+                NoteSlot(owner, key, held: false);
             }
             catch (RequestFailedException e) when (e.Status is 404 or 412)
             {

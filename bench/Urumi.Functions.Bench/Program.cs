@@ -162,6 +162,61 @@ foreach (var (id, at) in posted)
     var queued = slotWait > TimeSpan.FromMilliseconds(500);
     overheads.Add((id, (endToEnd - t.Helm - t.Kubernetes - (queued ? slotWait : TimeSpan.Zero)).TotalMilliseconds, queued));
 }
+// Where the time between the POST and Ready goes, phase by phase, from the histories (median and p90 over the stores):
+// each step from its start to its activity's start (the step's sends and history append), each activity from its
+// start to the next step (helm and Kubernetes calls included).
+var phases = new Dictionary<string, List<double>>();
+foreach (var (id, at) in posted)
+{
+    var history = await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(id, 1));
+    var stepOf = new Dictionary<string, DateTime>();
+    var startOf = new Dictionary<string, DateTime>();
+    var names = new Dictionary<int, string>();
+    var step = DateTime.MinValue;
+    foreach (var e in history)
+    {
+        switch (e.EventType)
+        {
+            case EventType.OrchestratorStarted:
+                step = e.Timestamp;
+                break;
+            case EventType.TaskScheduled:
+                names[e.EventId] = e.Name!;
+                stepOf.TryAdd(e.Name!, step);
+                break;
+            case EventType.TaskCompleted when e.StartedAt is { } started:
+                startOf.TryAdd(names[e.TaskScheduledId], started);
+                break;
+        }
+    }
+    var postedAt = DateTime.UtcNow - Stopwatch.GetElapsedTime(at);
+    var ready = DateTime.UtcNow - Stopwatch.GetElapsedTime(metrics.Get(id)!.CompletedTimestamp!.Value);
+    var created = history.First(e => e.EventType == EventType.ExecutionStarted).Timestamp;
+    const string record = nameof(StoreActivities.RecordStore), prepare = nameof(StoreActivities.PrepareNamespace),
+        install = nameof(StoreActivities.InstallRelease), verify = nameof(StoreActivities.VerifyRollout);
+    foreach (var (phase, span) in new (string, TimeSpan)[]
+    {
+        ("POST to instance creation (claims)", created - postedAt),
+        ("instance creation to first step", stepOf[record] - created),
+        ("first step (sends, append)", startOf[record] - stepOf[record]),
+        ("RecordStore and the gate's grant", stepOf[prepare] - startOf[record]),
+        ("step: grant to PrepareNamespace", startOf[prepare] - stepOf[prepare]),
+        ("PrepareNamespace (with its Kubernetes calls)", stepOf[install] - startOf[prepare]),
+        ("step: to InstallRelease", startOf[install] - stepOf[install]),
+        ("InstallRelease (with helm)", stepOf[verify] - startOf[install]),
+        ("  of which not in helm", stepOf[verify] - startOf[install] - metrics.Get(id)!.Helm),
+        ("step: to VerifyRollout", startOf[verify] - stepOf[verify]),
+        ("VerifyRollout to Ready written", ready - startOf[verify]),
+    })
+    {
+        (phases.TryGetValue(phase, out var list) ? list : phases[phase] = []).Add(span.TotalMilliseconds);
+    }
+}
+Console.WriteLine("phase (ms)                                      p50      p90");
+foreach (var (phase, values) in phases)
+{
+    Console.WriteLine($"  {phase,-44} {P(values, 0.5),6:F0}   {P(values, 0.9),6:F0}");
+}
 if (args.Contains("--trace"))
 {
     // Two stores' histories step by step (the first posted, and the one with the median overhead), with helm's install
@@ -173,8 +228,18 @@ if (args.Contains("--trace"))
         var times = metrics.Get(traced)!;
         var overhead = overheads.First(o => o.Id == traced).Ms;
         Console.WriteLine($"trace of {traced} (t = 0 at its POST): overhead {overhead:F0} ms, helm {times.Helm.TotalMilliseconds:F0} ms, kubernetes {times.Kubernetes.TotalMilliseconds:F0} ms");
-        var marks = (await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(traced, 1)))
+        var history = await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(traced, 1));
+        var names = history.Where(e => e.EventType == EventType.TaskScheduled).ToDictionary(e => e.EventId, e => e.Name);
+        // The gate's steps that took this store's Acquire and sent its grant (the gate's history holds its current generation).
+        var gate = await durable.GetOrchestrationHistoryAsync(ProvisioningGate.InstanceId);
+        var gateMarks = gate.Where(e => (e.EventType == EventType.EventRaised && e.Input?.Contains(Store.ProvisionInstanceId(traced, 1)) == true)
+                || (e.EventType == EventType.EventSent && e.InstanceId == Store.ProvisionInstanceId(traced, 1)))
+            .Select(e => (At: new DateTimeOffset(e.Timestamp, TimeSpan.Zero), What: $"gate: {e.EventType} {e.Input}"));
+        var marks = history
             .Select(e => (At: new DateTimeOffset(e.Timestamp, TimeSpan.Zero), What: $"{e.EventType} {e.Name}"))
+            .Concat(history.Where(e => e is { EventType: EventType.TaskCompleted, StartedAt: not null })
+                .Select(e => (At: new DateTimeOffset(e.StartedAt!.Value, TimeSpan.Zero), What: $"activity {names[e.TaskScheduledId]} starts")))
+            .Concat(gateMarks)
             .Concat(new (DateTimeOffset At, string What)[]
             {
                 (InstallOf(traced).Start, "helm: release pending-install"), (InstallOf(traced).End, "helm: release deployed"),

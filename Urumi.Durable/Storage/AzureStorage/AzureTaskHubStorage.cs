@@ -102,13 +102,6 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
         MessageSent?.Invoke(partition, DateTime.UtcNow + delay);
     }
 
-    public async Task<ReceivedMessage> SendHeldControlMessageAsync(TaskMessage message, TimeSpan hiddenFor, CancellationToken ct)
-    {
-        var queue = _control[PartitionOf(message.InstanceId)];
-        var sent = await SendAsync(queue, message, hiddenFor, ct);
-        return new ReceivedMessage(message, 0, new Receipt(queue, sent.MessageId, sent.PopReceipt), queue.Name);
-    }
-
     public async Task SendWorkItemAsync(TaskMessage message, CancellationToken ct)
     {
         await SendAsync(_workItems, message, TimeSpan.Zero, ct);
@@ -138,6 +131,9 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
     public Task ReleaseMessageAsync(ReceivedMessage message, TimeSpan delay, CancellationToken ct) => UpdateVisibilityAsync(message, delay, ct);
 
     public Task RenewMessageAsync(ReceivedMessage message, TimeSpan visibility, CancellationToken ct) => UpdateVisibilityAsync(message, visibility, ct);
+
+    /// <summary>The sentinel's column for <see cref="HistorySnapshot.Unsent"/> (an addition to the DurableTask.AzureStorage layout).</summary>
+    private const string UnsentProperty = "UnsentMessages";
 
     public async Task<HistorySnapshot> ReadHistoryAsync(string instanceId, CancellationToken ct)
     {
@@ -170,10 +166,12 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
         {
             events.Add(JsonSerializer.Deserialize<HistoryEvent>(await ReadLargeAsync(row, "Data", ct) ?? "null", Json)!);
         }
-        return new HistorySnapshot(events, sentinel.ETag.ToString(), start, next);
+        var unsent = sentinel.GetString(UnsentProperty) is { Length: > 0 } json ? JsonSerializer.Deserialize<List<TaskMessage>>(json, Json) ?? [] : [];
+        return new HistorySnapshot(events, sentinel.ETag.ToString(), start, next) { Unsent = unsent };
     }
 
-    public async Task<HistorySnapshot> AppendHistoryAsync(string instanceId, HistorySnapshot basis, IReadOnlyList<HistoryEvent> events, bool newExecution, CancellationToken ct)
+    public async Task<HistorySnapshot> AppendHistoryAsync(string instanceId, HistorySnapshot basis, IReadOnlyList<HistoryEvent> events, bool newExecution,
+        IReadOnlyList<TaskMessage> unsent, CancellationToken ct)
     {
         var key = AzureStorageNames.Key(instanceId);
         var start = newExecution ? basis.NextOrdinal : basis.ExecutionStartOrdinal;
@@ -193,6 +191,7 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
             ["ExecutionStart"] = start,
             ["NextOrdinal"] = next,
             ["ExecutionId"] = events.FirstOrDefault(e => e.EventType == EventType.ExecutionStarted)?.ExecutionId,
+            [UnsentProperty] = unsent.Count == 0 ? null : JsonSerializer.Serialize(unsent, Json),
         };
         var chunks = rows.Chunk(99).ToList();
         try
@@ -214,7 +213,7 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
                 _ = DeleteHistoryRowsAsync(key, before: basis.NextOrdinal);
             }
             var all = newExecution ? events.ToList() : [.. basis.Events, .. events];
-            return new HistorySnapshot(all, etag, start, next);
+            return new HistorySnapshot(all, etag, start, next) { Unsent = [.. unsent] };
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {

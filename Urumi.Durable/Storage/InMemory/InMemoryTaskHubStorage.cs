@@ -58,14 +58,6 @@ public sealed class InMemoryTaskHubStorage(string taskHubName = "testhub", int p
         return Task.CompletedTask;
     }
 
-    public Task<ReceivedMessage> SendHeldControlMessageAsync(TaskMessage message, TimeSpan hiddenFor, CancellationToken ct)
-    {
-        Inject(nameof(SendHeldControlMessageAsync), message.InstanceId + "/" + message.Event.EventType);
-        Metrics.QueueSend();
-        var queue = _control[PartitionOf(message.InstanceId)];
-        return Task.FromResult(queue.SendHeld(message, Now + (hiddenFor > TimeSpan.Zero ? hiddenFor : TimeSpan.Zero)));
-    }
-
     public Task<IReadOnlyList<ReceivedMessage>> ReceiveControlMessagesAsync(int partition, int max, TimeSpan visibility, CancellationToken ct)
     {
         Metrics.QueueReceive();
@@ -117,7 +109,8 @@ public sealed class InMemoryTaskHubStorage(string taskHubName = "testhub", int p
         }
     }
 
-    public Task<HistorySnapshot> AppendHistoryAsync(string instanceId, HistorySnapshot basis, IReadOnlyList<HistoryEvent> events, bool newExecution, CancellationToken ct)
+    public Task<HistorySnapshot> AppendHistoryAsync(string instanceId, HistorySnapshot basis, IReadOnlyList<HistoryEvent> events, bool newExecution,
+        IReadOnlyList<TaskMessage> unsent, CancellationToken ct)
     {
         Inject(nameof(AppendHistoryAsync), instanceId);
         Metrics.TableBatch();
@@ -133,6 +126,7 @@ public sealed class InMemoryTaskHubStorage(string taskHubName = "testhub", int p
                 rows.ExecutionStart = rows.Events.Count;
             }
             rows.Events.AddRange(events);
+            rows.Unsent = [.. unsent];
             rows.ETag = Interlocked.Increment(ref _etag).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Task.FromResult(rows.Snapshot());
         }
@@ -222,7 +216,9 @@ public sealed class InMemoryTaskHubStorage(string taskHubName = "testhub", int p
 
         public string? ETag { get; set; }
 
-        public HistorySnapshot Snapshot() => new(Events.Skip(ExecutionStart).ToList(), ETag, ExecutionStart, Events.Count);
+        public List<TaskMessage> Unsent { get; set; } = [];
+
+        public HistorySnapshot Snapshot() => new(Events.Skip(ExecutionStart).ToList(), ETag, ExecutionStart, Events.Count) { Unsent = [.. Unsent] };
     }
 
     private sealed class MemoryQueue(string name)
@@ -247,17 +243,6 @@ public sealed class InMemoryTaskHubStorage(string taskHubName = "testhub", int p
             lock (_entries)
             {
                 _entries.Add(new Entry(message) { VisibleAt = visibleAt });
-            }
-        }
-
-        /// <summary>Adds a message hidden until <paramref name="visibleAt"/>, with a receipt its sender can delete it by.</summary>
-        public ReceivedMessage SendHeld(TaskMessage message, DateTime visibleAt)
-        {
-            lock (_entries)
-            {
-                var entry = new Entry(message) { VisibleAt = visibleAt, Receipt = new object() };
-                _entries.Add(entry);
-                return new ReceivedMessage(message, 0, (entry, entry.Receipt), Name);
             }
         }
 
