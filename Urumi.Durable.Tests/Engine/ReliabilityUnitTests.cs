@@ -168,8 +168,10 @@ public sealed class ReliabilityUnitTests
         await Eventually.Until(() => Task.FromResult(storage.ControlMessageCount), n => n == 0, TimeSpan.FromSeconds(10), "no control message left");
     }
 
-    [Fact]
-    public async Task An_event_handed_over_to_a_receiver_that_never_recorded_it_is_sent_again_from_the_unsent_list_after_a_crash()
+    [Theory]
+    [InlineData("PingThenWait")]
+    [InlineData("Pinger")]
+    public async Task An_event_handed_over_to_a_receiver_that_never_recorded_it_is_sent_again_from_the_unsent_list_after_a_crash(string sender)
     {
         var storage = new InMemoryTaskHubStorage();
         var waiter = "handover-waiter";
@@ -183,9 +185,11 @@ public sealed class ReliabilityUnitTests
             storage.Fault = (operation, target) => operation == nameof(ITaskHubStorage.AppendHistoryAsync) && target == waiter && Interlocked.Increment(ref appendsRefused) > 0
                 ? new TimeoutException("storage unreachable")
                 : null;
-            pinger = await first.Client.ScheduleNewOrchestrationInstanceAsync("PingThenWait", waiter);
+            pinger = await first.Client.ScheduleNewOrchestrationInstanceAsync(sender, waiter);
             await Eventually.Until(() => Task.FromResult(Volatile.Read(ref appendsRefused)), n => n > 0, TimeSpan.FromSeconds(10), "the receiver tried its step");
             Assert.Single((await storage.ReadHistoryAsync(pinger, default)).Unsent, m => m.InstanceId == waiter);
+            // A sender that ended (Pinger) shows its end only once what it sent has arrived: until then recovery must find it.
+            Assert.False((await storage.GetInstanceAsync(pinger, default))!.RuntimeStatus.IsTerminal());
             // As after kill -9: the process's worker stops without sending anything more.
             storage.Fault = (operation, target) => operation.StartsWith("Send", StringComparison.Ordinal) ? new TimeoutException("process gone") : null;
         }
@@ -199,6 +203,35 @@ public sealed class ReliabilityUnitTests
         Assert.Equal("got ping", result.ReadOutputAs<string>());
         var history = await second.Client.GetOrchestrationHistoryAsync(waiter);
         Assert.Single(history, e => e.EventType == EventType.EventRaised);
+        if (sender == "Pinger")
+        {
+            Assert.Equal("sent", (await second.WaitAsync(pinger)).ReadOutputAs<string>());
+        }
+    }
+
+    [Fact]
+    public async Task An_instance_that_ends_with_an_event_to_an_instance_of_this_worker_hands_it_over_and_then_shows_its_end()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        var sends = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        storage.Fault = (operation, target) =>
+        {
+            if (operation.StartsWith("Send", StringComparison.Ordinal))
+            {
+                sends.Enqueue($"{operation} {target}");
+            }
+            return null;
+        };
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage);
+        var waiter = await host.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever");
+        await host.Client.WaitForInstanceStartAsync(waiter);
+
+        var pinger = await host.RunAsync("Pinger", waiter);
+        var result = await host.WaitAsync(waiter, TimeSpan.FromSeconds(10));
+
+        Assert.Equal("sent", pinger.ReadOutputAs<string>());
+        Assert.Equal("got ping", result.ReadOutputAs<string>());
+        Assert.DoesNotContain($"{nameof(ITaskHubStorage.SendControlMessageAsync)} {waiter}/EventRaised", sends);
     }
 
     [Fact]

@@ -21,6 +21,8 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     private readonly HashSet<ReceivedMessage> _handedOver = [];
     private readonly List<TaskMessage> _unsent = [];
     private int _dispatching;
+    private readonly Dictionary<string, Task> _dispatches = [];
+    private Task? _endRow;
     private bool _flushDeferred;
     private readonly DurableWorker _worker = partition.Worker;
     private InstanceState? _state;
@@ -36,7 +38,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         {
             lock (_inbox)
             {
-                return !_running && _inbox.Count == 0 && _deferred.Count == 0 && !_recover && Volatile.Read(ref _dispatching) == 0 && UnsentCount == 0;
+                return !_running && _inbox.Count == 0 && _deferred.Count == 0 && !_recover && Volatile.Read(ref _dispatching) == 0 && UnsentCount == 0 && _endRow is null or { IsCompleted: true };
             }
         }
     }
@@ -334,14 +336,22 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         lock (_unsent)
         {
             _unsent.Clear();
-            _unsent.AddRange(state.IsTerminal ? [] : state.Snapshot.Unsent);
+            _unsent.AddRange(state.Snapshot.Unsent.Where(m => !state.IsTerminal || m.Event.EventType != EventType.TimerFired));
             unsent = [.. _unsent];
         }
         foreach (var message in unsent)
         {
-            _ = DispatchAsync(message);
+            StartDispatch(message);
         }
         var now = StepTime(state);
+        if (state.IsTerminal && unsent.Count > 0)
+        {
+            // It ended, but what its last step sent may not have arrived: its row shows the end once that is out.
+            state.CustomStatus = row?.CustomStatus;
+            state.RowDirty = true;
+            _endRow = WriteEndRowWhenSentAsync(state, now);
+            return;
+        }
         var unfinished = state.UnfinishedLocalTasks()
             .Where(t => !_worker.ActivityDispatcher.IsRunningLocally(WorkItemFor(state, t).Id) && !HasHeldBackResult(t.EventId))
             .ToList();
@@ -419,7 +429,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         if (start is null && accepted.Count == 0)
         {
             // A step that failed after appending these messages left its row and deletes to this retry.
-            await Task.WhenAll(DeleteAsync(consumed, ct), WriteRowIfDirtyAsync(state, StepTime(state), ct));
+            await Task.WhenAll(DeleteAsync(consumed, ct), _endRow is { IsCompleted: false } ? Task.CompletedTask : WriteRowIfDirtyAsync(state, StepTime(state), ct));
             Settle(consumed, true);
             return;
         }
@@ -668,23 +678,16 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     {
         var previousStatus = _state?.Status;
         var rowInSync = _state?.RowInSync ?? false;
+        // A step that ends the instance lists no timers (they would only be dropped).
         var ends = events.Exists(e => e.EventType == EventType.ExecutionCompleted);
-        var after = ends ? [] : outbound.Where(SendsAfterAppend).ToList();
-        var unsent = Unsent(after.Select(o => o.Message));
+        var after = outbound.Where(o => SendsAfterAppend(o) && !(ends && o.Message.Event.EventType == EventType.TimerFired)).ToList();
+        var unsent = Unsent(after.Select(o => o.Message)).Where(m => !(ends && m.Event.EventType == EventType.TimerFired)).ToList();
         if (unsent.Sum(m => (m.Event.Input?.Length ?? 0) + (m.Event.Result?.Length ?? 0)) > MaxUnsentChars)
         {
             after = [];
-            unsent = Unsent();
+            unsent = Unsent().Where(m => !(ends && m.Event.EventType == EventType.TimerFired)).ToList();
         }
         var before = outbound.Except(after).ToList();
-        if (ends)
-        {
-            // No recovery looks at an ended instance, so a step that ends it sends everything first, and sends again by
-            // queue what earlier steps have not got out yet (a receiver that has it too drops the copy).
-            before.AddRange(unsent.Where(m => m.Event.EventType != EventType.TimerFired)
-                .Select(m => new Outbound(m, false, TimeSpan.Zero)));
-            unsent = [];
-        }
         try
         {
             await Task.WhenAll(before.Select(o => SendAsync(o, ct)));
@@ -719,10 +722,18 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         }
         foreach (var o in after)
         {
-            _ = DispatchAsync(o.Message);
+            StartDispatch(o.Message);
         }
         Settle(consumed, true);
         state.RowDirty = !rowInSync || newExecution || previousStatus != state.Status || state.WrittenCustomStatus != state.CustomStatus || state.IsTerminal;
+        if (ends && unsent.Count > 0)
+        {
+            // Recovery looks only at instances whose row shows them unfinished: this one's row shows its end once what
+            // it sent is out. That is written in the background, so no step waits for another instance's step.
+            DeleteLater(consumed, ct);
+            _endRow = WriteEndRowWhenSentAsync(state, now);
+            return;
+        }
         try
         {
             // The row needs only the append before it (a takeover repairs a row that lags history). The deletes do not
@@ -739,6 +750,61 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         {
             _worker.Logger.OrchestrationCompleted(state.Name ?? "", InstanceId, state.Status.ToString(), state.Failure?.ErrorMessage);
             _worker.OnInstanceCompleted(InstanceId, state.Status);
+        }
+    }
+
+    /// <summary>Writes the row of an ended instance once every unsent message is out, retrying until it is written.</summary>
+    private async Task WriteEndRowWhenSentAsync(InstanceState state, DateTime now)
+    {
+        var ct = partition.Stopping;
+        Task[] pending;
+        lock (_unsent)
+        {
+            pending = [.. _dispatches.Values];
+        }
+        await Task.WhenAll(pending);
+        for (var attempt = 1; !ct.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await WriteRowIfDirtyAsync(state, now, ct);
+                Logger.OrchestrationCompleted(state.Name ?? "", InstanceId, state.Status.ToString(), state.Failure?.ErrorMessage);
+                _worker.OnInstanceCompleted(InstanceId, state.Status);
+                return;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The row stays unfinished: the partition's next owner recovers the instance, sends again and writes it.
+                return;
+            }
+            catch (Exception e)
+            {
+                Logger.StepRetrying(e, InstanceId, attempt);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, attempt))), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void StartDispatch(TaskMessage message)
+    {
+        var dispatch = DispatchAsync(message);
+        lock (_unsent)
+        {
+            foreach (var done in _dispatches.Where(d => d.Value.IsCompleted).Select(d => d.Key).ToList())
+            {
+                _dispatches.Remove(done);
+            }
+            if (!dispatch.IsCompleted)
+            {
+                _dispatches[message.Id] = dispatch;
+            }
         }
     }
 
