@@ -24,7 +24,7 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
         LoggerFactory = loggerFactory;
         Services = services;
         Logger = loggerFactory.CreateLogger("Urumi.Durable.Worker");
-        OrchestratorSlots = new SemaphoreSlim(Options.MaxConcurrentOrchestratorFunctions);
+        OrchestratorSlots = new StepSlots(Options.MaxConcurrentOrchestratorFunctions);
         ActivityDispatcher = new ActivityDispatcher(this);
     }
 
@@ -52,7 +52,7 @@ public sealed class DurableWorker : IHostedService, IAsyncDisposable
 
     internal ILogger Logger { get; }
 
-    internal SemaphoreSlim OrchestratorSlots { get; }
+    internal StepSlots OrchestratorSlots { get; }
 
     internal ActivityDispatcher ActivityDispatcher { get; }
 

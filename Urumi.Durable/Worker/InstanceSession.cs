@@ -163,7 +163,8 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                         return;
                     }
                 }
-                await _worker.OrchestratorSlots.WaitAsync(ct);
+                // A new instance's first step waits behind the steps of running ones (see StepSlots).
+                await _worker.OrchestratorSlots.WaitAsync(starting: !recover && _state is null && batch.TrueForAll(m => m.Message.Event.EventType == EventType.ExecutionStarted), ct);
                 try
                 {
                     if (recover)
