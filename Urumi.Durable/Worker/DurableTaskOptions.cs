@@ -51,9 +51,11 @@ public sealed class DurableTaskOptions
 
     /// <summary>
     /// Hand a message from one orchestration to another (an event, a sub-orchestration's start or result) to the
-    /// receiver in memory when this worker owns the receiver's partition. The message is still sent first, hidden for
-    /// <see cref="ControlQueueVisibilityTimeout"/>; the receiver deletes it when it has processed it. After a crash
-    /// it becomes visible and is processed from the queue, as any message would be.
+    /// receiver in memory when this worker owns the receiver's partition, after the sender's history append, with no
+    /// queue message. The append lists the message as unsent (in the same transaction); a worker that recovers the
+    /// sender after a crash sends it again, and the receiver drops a copy it already has. If the receiver lets it go
+    /// (its partition left this worker), the sender sends it by queue. An instance whose last step sent such messages
+    /// shows its end in its row only once they arrived, so recovery still finds it until then.
     /// </summary>
     public bool LocalEventDelivery { get; set; } = true;
 
