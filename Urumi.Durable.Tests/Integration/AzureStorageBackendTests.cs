@@ -102,6 +102,23 @@ public sealed class AzureStorageBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unsent_list_longer_than_a_table_column_is_kept_in_a_blob()
+    {
+        var id = "unsent-long-" + Guid.NewGuid().ToString("N");
+        var started = new HistoryEvent { EventType = EventType.ExecutionStarted, Name = "x", ExecutionId = "e1", Timestamp = DateTime.UtcNow };
+        var payload = "\"" + new string('p', 1000) + "\"";
+        var starts = Enumerable.Range(0, 200)
+            .Select(i => new TaskMessage($"start-{i}", $"child-{i}", "c", new HistoryEvent { EventType = EventType.ExecutionStarted, Name = "Child", Input = payload }))
+            .ToList();
+
+        await _storage.AppendHistoryAsync(id, HistorySnapshot.Empty, [started], false, starts, default);
+        var read = await _storage.ReadHistoryAsync(id, default);
+
+        Assert.Equal(starts.Select(m => m.Id), read.Unsent.Select(m => m.Id));
+        Assert.All(read.Unsent, m => Assert.Equal(payload, m.Event.Input));
+    }
+
+    [Fact]
     public async Task A_fan_out_larger_than_one_table_batch_keeps_every_event()
     {
         var result = await _host.RunAsync("FanOut", 150, timeout: TimeSpan.FromSeconds(60));

@@ -809,8 +809,11 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         }
     }
 
-    /// <summary>Payload characters the unsent list may hold (it is one column of the history's sentinel row); beyond, a step sends first.</summary>
-    private const int MaxUnsentChars = 16_000;
+    /// <summary>
+    /// Payload characters the unsent list may hold (it is kept with the history's sentinel row, in a blob when long); a
+    /// step whose list would grow beyond sends first, as messages to other workers are sent.
+    /// </summary>
+    private const int MaxUnsentChars = 256_000;
 
     /// <summary>
     /// A timer, or a message to another instance this worker runs: sent after the append (listed as unsent in it),

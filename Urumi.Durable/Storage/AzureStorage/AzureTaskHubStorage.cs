@@ -166,7 +166,7 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
         {
             events.Add(JsonSerializer.Deserialize<HistoryEvent>(await ReadLargeAsync(row, "Data", ct) ?? "null", Json)!);
         }
-        var unsent = sentinel.GetString(UnsentProperty) is { Length: > 0 } json ? JsonSerializer.Deserialize<List<TaskMessage>>(json, Json) ?? [] : [];
+        var unsent = await ReadLargeAsync(sentinel, UnsentProperty, ct) is { Length: > 0 } json ? JsonSerializer.Deserialize<List<TaskMessage>>(json, Json) ?? [] : [];
         return new HistorySnapshot(events, sentinel.ETag.ToString(), start, next) { Unsent = unsent };
     }
 
@@ -191,8 +191,9 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
             ["ExecutionStart"] = start,
             ["NextOrdinal"] = next,
             ["ExecutionId"] = events.FirstOrDefault(e => e.EventType == EventType.ExecutionStarted)?.ExecutionId,
-            [UnsentProperty] = unsent.Count == 0 ? null : JsonSerializer.Serialize(unsent, Json),
         };
+        // A long list goes to a blob, as large payloads do.
+        await WriteLargeAsync(sentinel, UnsentProperty, unsent.Count == 0 ? null : JsonSerializer.Serialize(unsent, Json), key, ct);
         var chunks = rows.Chunk(99).ToList();
         try
         {
