@@ -115,18 +115,7 @@ public sealed class ReliabilityUnitTests
     public async Task A_start_from_a_client_in_the_workers_process_skips_the_control_queue_unless_turned_off(bool localStart, long queueSends)
     {
         var storage = new InMemoryTaskHubStorage();
-        var sent = new List<string>();
-        storage.Fault = (operation, target) =>
-        {
-            if (operation.StartsWith("Send", StringComparison.Ordinal))
-            {
-                lock (sent)
-                {
-                    sent.Add($"{operation} {target}");
-                }
-            }
-            return null;
-        };
+        var sent = RecordSends(storage);
         await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage, o => o.LocalStartDelivery = localStart);
         // The partitions' start-up recovery re-sends the start of any Pending instance it finds: let it finish first.
         await host.Worker.RecoveredAsync();
@@ -144,15 +133,7 @@ public sealed class ReliabilityUnitTests
     public async Task An_event_to_an_instance_of_this_worker_is_handed_over_in_memory_without_a_queue_message(bool localEvents)
     {
         var storage = new InMemoryTaskHubStorage();
-        var sends = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        storage.Fault = (operation, target) =>
-        {
-            if (operation.StartsWith("Send", StringComparison.Ordinal))
-            {
-                sends.Enqueue($"{operation} {target}");
-            }
-            return null;
-        };
+        var sends = RecordSends(storage);
         await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage, o => o.LocalEventDelivery = localEvents);
         var waiter = await host.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever");
         await host.Client.WaitForInstanceStartAsync(waiter);
@@ -213,15 +194,7 @@ public sealed class ReliabilityUnitTests
     public async Task An_instance_that_ends_with_an_event_to_an_instance_of_this_worker_hands_it_over_and_then_shows_its_end()
     {
         var storage = new InMemoryTaskHubStorage();
-        var sends = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        storage.Fault = (operation, target) =>
-        {
-            if (operation.StartsWith("Send", StringComparison.Ordinal))
-            {
-                sends.Enqueue($"{operation} {target}");
-            }
-            return null;
-        };
+        var sends = RecordSends(storage);
         await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage);
         var waiter = await host.Client.ScheduleNewOrchestrationInstanceAsync("WaitForever");
         await host.Client.WaitForInstanceStartAsync(waiter);
@@ -399,6 +372,21 @@ public sealed class ReliabilityUnitTests
 
         [Function("StepB")]
         public static string StepB([ActivityTrigger] string x) => x;
+    }
+
+    /// <summary>Records every queue send the storage makes, as "operation target".</summary>
+    private static System.Collections.Concurrent.ConcurrentQueue<string> RecordSends(InMemoryTaskHubStorage storage)
+    {
+        var sends = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        storage.Fault = (operation, target) =>
+        {
+            if (operation.StartsWith("Send", StringComparison.Ordinal))
+            {
+                sends.Enqueue($"{operation} {target}");
+            }
+            return null;
+        };
+        return sends;
     }
 
     public static class BlockingActivity

@@ -20,7 +20,6 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     private readonly List<ReceivedMessage> _deferred = [];
     private readonly HashSet<ReceivedMessage> _handedOver = [];
     private readonly List<TaskMessage> _unsent = [];
-    private int _dispatching;
     private readonly Dictionary<string, Task> _dispatches = [];
     private Task? _endRow;
     private bool _flushDeferred;
@@ -38,7 +37,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         {
             lock (_inbox)
             {
-                return !_running && _inbox.Count == 0 && _deferred.Count == 0 && !_recover && Volatile.Read(ref _dispatching) == 0 && UnsentCount == 0 && _endRow is null or { IsCompleted: true };
+                return !_running && _inbox.Count == 0 && _deferred.Count == 0 && !_recover && UnsentCount == 0 && _endRow is null or { IsCompleted: true };
             }
         }
     }
@@ -239,7 +238,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
 
     private async Task RetryLaterAsync(List<ReceivedMessage> batch, bool recover, int attempt, CancellationToken ct)
     {
-        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, attempt))), ct);
+        await Task.Delay(TransientErrors.Backoff(attempt, TimeSpan.FromSeconds(5)), ct);
         lock (_inbox)
         {
             _inbox.InsertRange(0, batch.Where(m => !_inbox.Exists(x => x.Message.Id == m.Message.Id)));
@@ -247,7 +246,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         }
     }
 
-    /// <summary>A step failed after its history append: only its row write, hand-overs or message deletes are left.</summary>
+    /// <summary>A step failed after its history append: only its row write is left.</summary>
     private sealed class CommittedStepException(Exception inner) : Exception("The step is in history; what follows the append failed.", inner);
 
     /// <summary>Parks messages that failed too often and fails the instance with a reason that says so.</summary>
@@ -337,7 +336,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         lock (_unsent)
         {
             _unsent.Clear();
-            _unsent.AddRange(state.Snapshot.Unsent.Where(m => !state.IsTerminal || m.Event.EventType != EventType.TimerFired));
+            _unsent.AddRange(state.Snapshot.Unsent.Where(m => Needed(m, state.IsTerminal)));
             unsent = [.. _unsent];
         }
         foreach (var message in unsent)
@@ -679,14 +678,13 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     {
         var previousStatus = _state?.Status;
         var rowInSync = _state?.RowInSync ?? false;
-        // A step that ends the instance lists no timers (they would only be dropped).
         var ends = events.Exists(e => e.EventType == EventType.ExecutionCompleted);
-        var after = outbound.Where(o => SendsAfterAppend(o) && !(ends && o.Message.Event.EventType == EventType.TimerFired)).ToList();
-        var unsent = Unsent(after.Select(o => o.Message)).Where(m => !(ends && m.Event.EventType == EventType.TimerFired)).ToList();
+        var after = outbound.Where(o => SendsAfterAppend(o) && Needed(o.Message, ends)).ToList();
+        var unsent = Unsent(ends, after.Select(o => o.Message));
         if (unsent.Sum(m => (m.Event.Input?.Length ?? 0) + (m.Event.Result?.Length ?? 0)) > MaxUnsentChars)
         {
             after = [];
-            unsent = Unsent().Where(m => !(ends && m.Event.EventType == EventType.TimerFired)).ToList();
+            unsent = Unsent(ends);
         }
         var before = outbound.Except(after).ToList();
         try
@@ -749,9 +747,14 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
         }
         if (state.IsTerminal)
         {
-            _worker.Logger.OrchestrationCompleted(state.Name ?? "", InstanceId, state.Status.ToString(), state.Failure?.ErrorMessage);
-            _worker.OnInstanceCompleted(InstanceId, state.Status);
+            ReportEnded(state);
         }
+    }
+
+    private void ReportEnded(InstanceState state)
+    {
+        Logger.OrchestrationCompleted(state.Name ?? "", InstanceId, state.Status.ToString(), state.Failure?.ErrorMessage);
+        _worker.OnInstanceCompleted(InstanceId, state.Status);
     }
 
     /// <summary>Writes the row of an ended instance once every unsent message is out, retrying until it is written.</summary>
@@ -769,8 +772,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
             try
             {
                 await WriteRowIfDirtyAsync(state, now, ct);
-                Logger.OrchestrationCompleted(state.Name ?? "", InstanceId, state.Status.ToString(), state.Failure?.ErrorMessage);
-                _worker.OnInstanceCompleted(InstanceId, state.Status);
+                ReportEnded(state);
                 return;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -783,7 +785,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                 Logger.StepRetrying(e, InstanceId, attempt);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, attempt))), ct);
+                    await Task.Delay(TransientErrors.Backoff(attempt, TimeSpan.FromSeconds(5)), ct);
                 }
                 catch (OperationCanceledException)
                 {
@@ -820,14 +822,22 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     /// so it is not on the step's path. Activity work items and messages to other workers go before the append.
     /// </summary>
     private bool SendsAfterAppend(Outbound o) =>
-        !o.WorkItem && (o.Message.Event.EventType == EventType.TimerFired || (o.Message.InstanceId != InstanceId && _worker.CanHandOver(o.Message.InstanceId)));
+        !o.WorkItem && (IsTimer(o.Message) || (o.Message.InstanceId != InstanceId && _worker.CanHandOver(o.Message.InstanceId)));
 
-    /// <summary>The unsent messages to list with the next append: those not yet known to have arrived, then <paramref name="added"/>.</summary>
-    private List<TaskMessage> Unsent(IEnumerable<TaskMessage>? added = null)
+    private static bool IsTimer(TaskMessage message) => message.Event.EventType == EventType.TimerFired;
+
+    /// <summary>Whether an unsent message still matters: an ended instance's timers would only be dropped.</summary>
+    private static bool Needed(TaskMessage message, bool ended) => !ended || !IsTimer(message);
+
+    /// <summary>
+    /// The unsent messages to list with the next append: those not yet known to have arrived, then <paramref name="added"/>;
+    /// for a step that ends the instance, without timers.
+    /// </summary>
+    private List<TaskMessage> Unsent(bool ends = false, IEnumerable<TaskMessage>? added = null)
     {
         lock (_unsent)
         {
-            return [.. _unsent, .. added ?? []];
+            return [.. _unsent.Concat(added ?? []).Where(m => Needed(m, ends))];
         }
     }
 
@@ -838,11 +848,10 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
     /// </summary>
     private async Task DispatchAsync(TaskMessage message)
     {
-        Interlocked.Increment(ref _dispatching);
         var ct = partition.Stopping;
         try
         {
-            var timer = message.Event.EventType == EventType.TimerFired;
+            var timer = IsTimer(message);
             if (!timer && await _worker.HandOverAsync(message))
             {
                 return;
@@ -857,7 +866,7 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                 catch (Exception e) when (!ct.IsCancellationRequested)
                 {
                     Logger.UnsentSendRetrying(e, InstanceId, message.Id, attempt + 1);
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(attempt, 9)))), ct);
+                    await Task.Delay(TransientErrors.Backoff(attempt, TimeSpan.FromSeconds(30)), ct);
                 }
             }
         }
@@ -875,7 +884,6 @@ internal sealed class InstanceSession(string instanceId, PartitionProcessor part
                     _unsent.RemoveAll(m => m.Id == message.Id);
                 }
             }
-            Interlocked.Decrement(ref _dispatching);
         }
     }
 

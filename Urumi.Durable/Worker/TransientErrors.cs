@@ -14,4 +14,8 @@ internal static class TransientErrors
         OperationCanceledException => true,
         _ => e.InnerException is not null && IsTransient(e.InnerException),
     };
+
+    /// <summary>The wait before retry <paramref name="attempt"/>: 100 ms doubling per attempt, at most <paramref name="max"/>.</summary>
+    public static TimeSpan Backoff(int attempt, TimeSpan max) =>
+        TimeSpan.FromMilliseconds(Math.Min(max.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt, 20))));
 }

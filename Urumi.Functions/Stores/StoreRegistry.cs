@@ -108,7 +108,7 @@ public sealed class StoreRegistry
             // A new store holds no slot yet: try one this process last saw free, without reading the owner's slots first.
             try
             {
-                await _claims.AddEntityAsync(new TableEntity(owner, guess) { ["StoreId"] = storeId, ["ClaimedAt"] = now }, ct);
+                await _claims.AddEntityAsync(Claim(owner, guess, storeId, now), ct);
                 NoteSlot(owner, guess, held: true);
                 return guess;
             }
@@ -130,7 +130,7 @@ public sealed class StoreRegistry
         _slotsSeen[owner] = [.. held];
         // Free slots first, in random order so that simultaneous requests rarely try the same one; then those whose
         // store may have ended.
-        var order = Enumerable.Range(0, limit).Select(k => SlotPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        var order = Slots(limit)
             .OrderBy(held.Contains).ThenBy(_ => Random.Shared.Next());
         foreach (var key in order)
         {
@@ -156,7 +156,7 @@ public sealed class StoreRegistry
         string[] free;
         lock (seen)
         {
-            free = [.. Enumerable.Range(0, limit).Select(k => SlotPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture)).Where(k => !seen.Contains(k))];
+            free = [.. Slots(limit).Where(k => !seen.Contains(k))];
         }
         return free.Length == 0 ? null : free[Random.Shared.Next(free.Length)];
     }
@@ -201,11 +201,18 @@ public sealed class StoreRegistry
 
     private const string SlotPrefix = "~active-";
 
+    /// <summary>The row keys of an owner's active-store slots.</summary>
+    private static IEnumerable<string> Slots(int limit) =>
+        Enumerable.Range(0, limit).Select(k => SlotPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private static TableEntity Claim(string owner, string key, string storeId, DateTimeOffset now) =>
+        new(owner, key) { ["StoreId"] = storeId, ["ClaimedAt"] = now };
+
     private async Task<string?> ClaimAsync(string owner, string key, string storeId, DateTimeOffset now, TimeSpan abandonedAfter,
         Func<string, Task<bool>> started, Func<Store, bool> frees, CancellationToken ct)
     {
         await _created.Value;
-        var claim = new TableEntity(owner, key) { ["StoreId"] = storeId, ["ClaimedAt"] = now };
+        var claim = Claim(owner, key, storeId, now);
         for (var attempt = 1; ; attempt++)
         {
             try

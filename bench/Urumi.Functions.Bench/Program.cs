@@ -148,10 +148,11 @@ Console.WriteLine($"control plane: {planeMakespan.TotalSeconds:F1} s ({string.Jo
 var overheads = new List<(string Id, double Ms, bool Queued)>();
 var grantedAt = new Dictionary<string, DateTimeOffset>();
 var completedAt = new Dictionary<string, DateTimeOffset>();
+var histories = new Dictionary<string, IReadOnlyList<HistoryEvent>>();
 foreach (var (id, at) in posted)
 {
     var t = metrics.Get(id)!;
-    var history = await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(id, 1));
+    var history = histories[id] = await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(id, 1));
     var scheduled = history.Where(e => e.EventType == EventType.TaskScheduled).ToDictionary(e => e.EventId);
     var recorded = history.First(e => e.EventType == EventType.TaskCompleted && scheduled[e.TaskScheduledId].Name == nameof(StoreActivities.RecordStore)).Timestamp;
     var granted = history.First(e => e.EventType == EventType.EventRaised && e.Name == ProvisioningGate.GrantedEvent).Timestamp;
@@ -168,7 +169,7 @@ foreach (var (id, at) in posted)
 var phases = new Dictionary<string, List<double>>();
 foreach (var (id, at) in posted)
 {
-    var history = await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(id, 1));
+    var history = histories[id];
     var stepOf = new Dictionary<string, DateTime>();
     var startOf = new Dictionary<string, DateTime>();
     var names = new Dictionary<int, string>();
@@ -228,7 +229,7 @@ if (args.Contains("--trace"))
         var times = metrics.Get(traced)!;
         var overhead = overheads.First(o => o.Id == traced).Ms;
         Console.WriteLine($"trace of {traced} (t = 0 at its POST): overhead {overhead:F0} ms, helm {times.Helm.TotalMilliseconds:F0} ms, kubernetes {times.Kubernetes.TotalMilliseconds:F0} ms");
-        var history = await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(traced, 1));
+        var history = histories[traced];
         var names = history.Where(e => e.EventType == EventType.TaskScheduled).ToDictionary(e => e.EventId, e => e.Name);
         // The gate's steps that took this store's Acquire and sent its grant (the gate's history holds its current generation).
         var gate = await durable.GetOrchestrationHistoryAsync(ProvisioningGate.InstanceId);

@@ -352,7 +352,7 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
         return options;
     }
 
-    private async Task<SendReceipt> SendAsync(QueueClient queue, TaskMessage message, TimeSpan delay, CancellationToken ct)
+    private async Task SendAsync(QueueClient queue, TaskMessage message, TimeSpan delay, CancellationToken ct)
     {
         var body = JsonSerializer.Serialize(message, Json);
         if (Encoding.UTF8.GetByteCount(body) > MaxInlineMessageBytes)
@@ -363,7 +363,7 @@ public sealed class AzureTaskHubStorage : ITaskHubStorage
         }
         Metrics.QueueSend();
         var visibility = delay > TimeSpan.FromDays(6) ? TimeSpan.FromDays(6) : delay;
-        return (await queue.SendMessageAsync(body, visibility, TimeSpan.FromSeconds(-1), ct)).Value;
+        await queue.SendMessageAsync(body, visibility, TimeSpan.FromSeconds(-1), ct);
     }
 
     private async Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(QueueClient queue, int max, TimeSpan visibility, CancellationToken ct)
