@@ -17,7 +17,7 @@ if [ ! -f local.settings.json ]; then
 fi
 
 mkdir -p .azurite
-"$root/.tools/node_modules/.bin/azurite" --silent --skipApiVersionCheck --loose --location .azurite \
+"$root/.tools/node_modules/.bin/azurite" --silent --skipApiVersionCheck --loose --disableTelemetry --location .azurite \
   --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 > .azurite/azurite.log 2>&1 &
 azurite=$!
 trap 'kill $azurite 2>/dev/null; wait $azurite 2>/dev/null' EXIT INT TERM
