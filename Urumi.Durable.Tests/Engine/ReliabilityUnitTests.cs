@@ -127,6 +127,76 @@ public sealed class ReliabilityUnitTests
         Assert.True(queueSends == host.Storage.Metrics.QueueSends - before, $"sent: {string.Join(", ", sent)}");
     }
 
+    [Fact]
+    public async Task A_held_instance_runs_only_once_started_and_a_discarded_one_never_runs()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        var sends = RecordSends(storage);
+        await using (var host = await TestHost.StartAsync([typeof(TestFunctions)], storage))
+        {
+            await host.Worker.RecoveredAsync();
+            var held = await host.Client.HoldNewOrchestrationInstanceAsync("Sequence", null, "held-start", TimeSpan.FromMinutes(1));
+            var discarded = await host.Client.HoldNewOrchestrationInstanceAsync("Sequence", null, "held-discard", TimeSpan.FromMinutes(1));
+            Assert.Equal(OrchestrationRuntimeStatus.Pending, (await host.Client.GetInstanceAsync("held-start"))!.RuntimeStatus);
+            await Assert.ThrowsAsync<OrchestrationAlreadyExistsException>(() => host.Client.HoldNewOrchestrationInstanceAsync("Sequence", null, "held-start", TimeSpan.FromMinutes(1)));
+
+            await held.StartAsync();
+            await discarded.DiscardAsync();
+
+            Assert.Equal(5, (await host.WaitAsync("held-start")).ReadOutputAs<List<string>>()!.Count);
+            Assert.Null(await host.Client.GetInstanceAsync("held-discard"));
+            Assert.Empty(sends);
+            await Assert.ThrowsAsync<InvalidOperationException>(() => held.StartAsync());
+        }
+        // A worker that takes the partitions later finds nothing to start.
+        await using var second = await TestHost.StartAsync([typeof(TestFunctions)], storage);
+        await second.Worker.RecoveredAsync();
+        Assert.Equal(0, storage.ControlMessageCount);
+        Assert.Empty((await storage.ReadHistoryAsync("held-discard", default)).Events);
+    }
+
+    [Fact]
+    public async Task A_held_instance_whose_process_died_before_starting_it_is_started_by_recovery_once_the_hold_passed()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        var hold = TimeSpan.FromSeconds(1);
+        await using (var first = await TestHost.StartAsync([typeof(TestFunctions)], storage))
+        {
+            await first.Worker.RecoveredAsync();
+            await first.Client.HoldNewOrchestrationInstanceAsync("Sequence", null, "held-orphan", hold);
+        }
+        Assert.Equal(0, storage.ControlMessageCount);
+        var created = (await storage.GetInstanceAsync("held-orphan", default))!.CreatedTime;
+
+        await using var second = await TestHost.StartAsync([typeof(TestFunctions)], storage);
+        var result = await second.WaitAsync("held-orphan");
+
+        Assert.Equal(5, result.ReadOutputAs<List<string>>()!.Count);
+        var started = (await second.Client.GetOrchestrationHistoryAsync("held-orphan")).First(e => e.EventType == EventType.OrchestratorStarted).Timestamp;
+        // Queue visibility and the in-memory queue's clock are in milliseconds; allow for a timer's early margin.
+        Assert.True(started >= created + hold - TimeSpan.FromMilliseconds(100), $"started {started:O}, created {created:O}");
+    }
+
+    [Fact]
+    public async Task A_held_instance_started_from_a_process_without_its_worker_goes_by_queue_and_a_recovery_copy_of_its_start_is_dropped()
+    {
+        var storage = new InMemoryTaskHubStorage();
+        var client = new DurableTaskClient(storage);
+        var held = await client.HoldNewOrchestrationInstanceAsync("Sequence", null, "held-remote", TimeSpan.FromSeconds(1));
+
+        await held.StartAsync();
+        Assert.Equal(1, storage.ControlMessageCount);
+
+        // The worker's start-up recovery finds the row still Pending and sends its own, delayed start as well.
+        await using var host = await TestHost.StartAsync([typeof(TestFunctions)], storage);
+        await host.WaitAsync("held-remote");
+        await Eventually.Until(() => Task.FromResult(storage.ControlMessageCount), n => n == 0, TimeSpan.FromSeconds(10), "both starts consumed");
+
+        var history = await host.Client.GetOrchestrationHistoryAsync("held-remote");
+        Assert.Single(history, e => e.EventType == EventType.ExecutionStarted);
+        Assert.Equal(5, history.Count(e => e.EventType == EventType.TaskCompleted));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -20,11 +20,53 @@ public class DurableTaskClient(ITaskHubStorage storage)
     /// </summary>
     public virtual async Task<string> ScheduleNewOrchestrationInstanceAsync(string orchestratorName, object? input = null, StartOrchestrationOptions? options = null, CancellationToken cancellation = default)
     {
+        var record = NewRecord(orchestratorName, input, options?.InstanceId, options?.StartAt?.UtcDateTime);
+        var existing = await storage.TryCreateInstanceAsync(record, cancellation);
+        if (existing is not null)
+        {
+            if (!existing.RuntimeStatus.IsTerminal() || !await storage.UpdateInstanceAsync(record with { ETag = existing.ETag }, cancellation))
+            {
+                throw new OrchestrationAlreadyExistsException(record.InstanceId, existing.RuntimeStatus);
+            }
+        }
+        var delay = record.ScheduledStartTime is { } at ? at - record.CreatedTime : TimeSpan.Zero;
+        // A brand-new instance due now starts in this process's worker when it owns the partition (its recovery sends
+        // the start from the Pending row after a crash). A restarted one goes by queue: its old history would make
+        // that recovery repair the row back to the old execution's status instead.
+        if (existing is null && delay <= TimeSpan.Zero && Worker.LocalWorkers.TryStart(storage, StartMessage(record)))
+        {
+            return record.InstanceId;
+        }
+        await storage.SendControlMessageAsync(StartMessage(record), delay, cancellation);
+        return record.InstanceId;
+    }
+
+    /// <summary>
+    /// Writes a new instance's Pending row without starting it, so that a caller can make other writes beside this one
+    /// and then start the instance (<see cref="HeldOrchestration.StartAsync"/>) or drop it
+    /// (<see cref="HeldOrchestration.DiscardAsync"/>). Nothing is sent: if this process dies before either, the worker
+    /// that recovers the instance's partition starts it once <paramref name="hold"/> has passed, so the orchestration
+    /// must be able to tell from its own records whether the caller meant it to run. The id must be new: any existing
+    /// instance under it throws <see cref="OrchestrationAlreadyExistsException"/>.
+    /// </summary>
+    public virtual async Task<HeldOrchestration> HoldNewOrchestrationInstanceAsync(string orchestratorName, object? input, string instanceId, TimeSpan hold, CancellationToken cancellation = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(hold, TimeSpan.Zero);
+        var record = NewRecord(orchestratorName, input, instanceId, DateTime.UtcNow + hold);
+        if (await storage.TryCreateInstanceAsync(record, cancellation) is { } existing)
+        {
+            throw new OrchestrationAlreadyExistsException(instanceId, existing.RuntimeStatus);
+        }
+        return new HeldOrchestration(storage, record);
+    }
+
+    private static InstanceRecord NewRecord(string orchestratorName, object? input, string? instanceId, DateTime? startAt)
+    {
         ArgumentException.ThrowIfNullOrEmpty(orchestratorName);
-        var instanceId = options?.InstanceId ?? Guid.NewGuid().ToString("N");
+        instanceId ??= Guid.NewGuid().ToString("N");
         ValidateInstanceId(instanceId);
         var now = DateTime.UtcNow;
-        var record = new InstanceRecord
+        return new InstanceRecord
         {
             InstanceId = instanceId,
             Name = orchestratorName,
@@ -33,26 +75,8 @@ public class DurableTaskClient(ITaskHubStorage storage)
             Input = Json.Serialize(input),
             CreatedTime = now,
             LastUpdatedTime = now,
-            ScheduledStartTime = options?.StartAt?.UtcDateTime,
+            ScheduledStartTime = startAt,
         };
-        var existing = await storage.TryCreateInstanceAsync(record, cancellation);
-        if (existing is not null)
-        {
-            if (!existing.RuntimeStatus.IsTerminal() || !await storage.UpdateInstanceAsync(record with { ETag = existing.ETag }, cancellation))
-            {
-                throw new OrchestrationAlreadyExistsException(instanceId, existing.RuntimeStatus);
-            }
-        }
-        var delay = record.ScheduledStartTime is { } at ? at - now : TimeSpan.Zero;
-        // A brand-new instance due now starts in this process's worker when it owns the partition (its recovery sends
-        // the start from the Pending row after a crash). A restarted one goes by queue: its old history would make
-        // that recovery repair the row back to the old execution's status instead.
-        if (existing is null && delay <= TimeSpan.Zero && Worker.LocalWorkers.TryStart(storage, StartMessage(record)))
-        {
-            return instanceId;
-        }
-        await storage.SendControlMessageAsync(StartMessage(record), delay, cancellation);
-        return instanceId;
     }
 
     public Task<string> ScheduleNewOrchestrationInstanceAsync(string orchestratorName, object? input, CancellationToken cancellation) =>

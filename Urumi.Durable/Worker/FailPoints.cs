@@ -4,7 +4,8 @@ namespace Urumi.Durable.Worker;
 /// Crash points for reliability tests, off unless URUMI_FAILPOINTS is set, e.g.
 /// <c>URUMI_FAILPOINTS=checkpoint.afterHistoryAppend=3</c> kills the process (as kill -9 would) on the third time
 /// it passes that point. Names: checkpoint.afterSend, checkpoint.afterHistoryAppend, checkpoint.afterInstanceUpdate,
-/// activity.beforeComplete, client.beforeLocalStart.
+/// activity.beforeComplete, client.beforeLocalStart,
+/// client.beforeHeldStart.
 /// </summary>
 internal static class FailPoints
 {

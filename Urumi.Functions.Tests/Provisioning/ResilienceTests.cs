@@ -2,7 +2,11 @@ using k8s;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Net.Http.Json;
 using Urumi.Durable.Testing;
+using Urumi.Functions.Configuration;
+using Urumi.Functions.Provisioning;
+using Urumi.Functions.Stores;
 using Urumi.Functions.Tests.Support;
 using Urumi.KubeSim.Faults;
 
@@ -60,6 +64,41 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
         var release = Assert.Single(releases);
         Assert.Equal(id, (string?)release!["name"]);
         Assert.Equal("deployed", (string?)release["status"]);
+    }
+
+    [Fact]
+    public async Task When_the_control_plane_dies_between_a_stores_claims_and_its_start_a_recovery_starts_it_after_the_hold_but_not_one_whose_claims_are_missing()
+    {
+        var hold = TimeSpan.FromSeconds(3);
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string>
+        {
+            ["Urumi__ClaimHold"] = hold.ToString(),
+            ["URUMI_FAILPOINTS"] = "client.beforeHeldStart=1",
+        });
+        using var alice = plane.As(ControlPlane.AliceKey);
+        // The POST claims the name and a slot beside writing its held provisioning, then dies before starting it.
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => ControlPlane.CreateAsync(alice, new { name = "lazarus", engine = "woocommerce" }));
+        await plane.App.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        // A held provisioning whose request was refused (it holds no claims) and whose process died before discarding it.
+        var ghost = new StoreRequest("ghost-0000", "ghost", "woocommerce", "small", "alice", "http://ghost-0000.localtest.me", 1, false,
+            new Requester("alice", "127.0.0.1"), ProvisioningPolicy.From(new ProvisioningSettings()), DateTimeOffset.UtcNow);
+        var ghostInstance = Store.ProvisionInstanceId(ghost.StoreId, 1);
+        await plane.Storage().HoldNewOrchestrationInstanceAsync(nameof(ProvisionStore), ghost, ghostInstance, hold);
+
+        plane.App.Settings.Remove("URUMI_FAILPOINTS");
+        await plane.App.RestartAsync();
+
+        var stores = await Eventually.Until(async () => (await alice.GetFromJsonAsync<JsonObject>("/api/stores"))!["items"]!.AsArray(),
+            items => items.Any(s => (string?)s!["name"] == "lazarus"), TimeSpan.FromSeconds(60), "the held store to be started and recorded");
+        var id = (string)stores.Single(s => (string?)s!["name"] == "lazarus")!["id"]!;
+        await plane.WaitForPhaseAsync(id, "Ready", TimeSpan.FromSeconds(180));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var skipped = await plane.Storage().WaitForInstanceCompletionAsync(ghostInstance, true, cts.Token);
+        Assert.Equal("Skipped", skipped.ReadOutputAs<ProvisionResult>()!.Outcome);
+        Assert.Equal(HttpStatusCode.NotFound, (await plane.Admin.GetAsync($"/api/stores/{ghost.StoreId}")).StatusCode);
+        var release = Assert.Single(JsonNode.Parse(await plane.ListReleasesAsync())!.AsArray());
+        Assert.Equal(id, (string?)release!["name"]);
+        Assert.Contains("holds no claims", plane.App.Output, StringComparison.Ordinal);
     }
 
     [Fact]

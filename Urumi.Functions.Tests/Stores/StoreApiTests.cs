@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using k8s;
 using Urumi.Durable.Testing;
+using Urumi.Functions.Configuration;
+using Urumi.Functions.Provisioning;
+using Urumi.Functions.Stores;
 using Urumi.Functions.Tests.Support;
 
 namespace Urumi.Functions.Tests.Stores;
@@ -83,6 +86,7 @@ public sealed class StoreApiTests(AzuriteFixture fixture)
         Assert.Equal(first.Response.Headers.Location, again.Response.Headers.Location);
         Assert.Equal((HttpStatusCode)422, reused.Response.StatusCode);
 
+
         var taken = await ControlPlane.CreateAsync(alice, new { name = "one", engine = "medusa" });
         Assert.Equal(HttpStatusCode.Conflict, taken.Response.StatusCode);
         Assert.NotNull(taken.Body!["errors"]!["name"]);
@@ -92,6 +96,21 @@ public sealed class StoreApiTests(AzuriteFixture fixture)
         var over = await ControlPlane.CreateAsync(alice, new { name = "three", engine = "woocommerce" });
         Assert.Equal(HttpStatusCode.Forbidden, over.Response.StatusCode);
         Assert.Equal("https://urumi.dev/problems/store-limit", (string?)over.Body!["type"]);
+
+        // While the first request with a key is still being answered (its provisioning held, not started), a second
+        // one is told so.
+        var heldId = $"held-{StoreFunctions.KeySuffix("alice", "req-held")}";
+        var heldRequest = new StoreRequest(heldId, "held", "woocommerce", "small", "alice", $"http://{heldId}.localtest.me", 1, false,
+            new Requester("alice", "127.0.0.1"), ProvisioningPolicy.From(new ProvisioningSettings()), DateTimeOffset.UtcNow);
+        var held = await plane.Storage().HoldNewOrchestrationInstanceAsync(nameof(ProvisionStore), heldRequest, Store.ProvisionInstanceId(heldId, 1), TimeSpan.FromMinutes(1));
+        var inUse = await ControlPlane.CreateAsync(alice, new { name = "held", engine = "woocommerce" }, idempotencyKey: "req-held");
+        Assert.Equal(HttpStatusCode.Conflict, inUse.Response.StatusCode);
+        Assert.Equal("idempotency-key-in-use", ((string?)inUse.Body!["type"])?.Split('/').Last());
+        Assert.NotNull(inUse.Response.Headers.RetryAfter);
+        await held.DiscardAsync();
+        // Once the first was refused (its provisioning discarded), this one is decided afresh: alice is at her limit.
+        var afresh = await ControlPlane.CreateAsync(alice, new { name = "held", engine = "woocommerce" }, idempotencyKey: "req-held");
+        Assert.Equal(HttpStatusCode.Forbidden, afresh.Response.StatusCode);
 
         // Another owner is not limited by alice's stores, and may use the same name.
         using var bob = plane.As(ControlPlane.BobKey);

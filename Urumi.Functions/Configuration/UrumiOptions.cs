@@ -46,6 +46,12 @@ public sealed partial class UrumiOptions
     /// <summary>The most stores an owner may have that are not Deleted (or Failed and cleaned up).</summary>
     public int MaxActiveStoresPerOwner { get; set; } = 3;
 
+    /// <summary>
+    /// How long the claims (name, active-store slot) of a create request that died midway hold, and how long its held
+    /// provisioning waits before a recovery starts it (it then checks its claims first).
+    /// </summary>
+    public TimeSpan ClaimHold { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The Medusa image (there is no official one): repository:tag.</summary>
     public string MedusaImage { get; set; } = "urumi/medusa:2.12.3-urumi.1";
 
@@ -178,6 +184,10 @@ public sealed class UrumiOptionsValidator : IValidateOptions<UrumiOptions>
         if (o.MaxActiveStoresPerOwner < 1)
         {
             errors.Add("Urumi:MaxActiveStoresPerOwner must be at least 1.");
+        }
+        if (o.ClaimHold < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("Urumi:ClaimHold must be at least 1 second.");
         }
         if (!o.MedusaImage.Contains(':', StringComparison.Ordinal) || o.MedusaImage.EndsWith(":latest", StringComparison.Ordinal))
         {

@@ -24,7 +24,11 @@ public sealed record ProvisioningPolicy(
     });
 }
 
-/// <summary>The input of ProvisionStore and DeleteStore. It holds no secret: credentials are made inside the cluster.</summary>
+/// <summary>
+/// The input of ProvisionStore and DeleteStore. It holds no secret: credentials are made inside the cluster.
+/// <paramref name="RequestedAt"/>: when the POST that made it arrived (a first provisioning started long after it was
+/// started by a recovery, not by that POST, and checks its claims).
+/// </summary>
 public sealed record StoreRequest(
     string StoreId,
     string Name,
@@ -35,7 +39,8 @@ public sealed record StoreRequest(
     int Attempt,
     bool KeepFailed,
     Requester RequestedBy,
-    ProvisioningPolicy Policy)
+    ProvisioningPolicy Policy,
+    DateTimeOffset RequestedAt = default)
 {
     /// <summary>The condition of a store waiting for a provisioning slot.</summary>
     public static Stores.StoreCondition QueuedCondition(DateTimeOffset at) =>

@@ -28,7 +28,7 @@ public static class ProvisionStore
         if (!live)
         {
             Release(context);
-            return new ProvisionResult("Skipped", "the store is being deleted");
+            return new ProvisionResult("Skipped", "the store is being deleted, or the request that made it was refused");
         }
 
         using var cancelWait = new CancellationTokenSource();

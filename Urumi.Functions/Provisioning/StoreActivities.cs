@@ -33,6 +33,14 @@ public sealed partial class StoreActivities(
         var queued = StoreRequest.QueuedCondition(now);
         if (r.Attempt == 1)
         {
+            // The POST starts a first provisioning at once, after its claims succeeded. One that starts later than half
+            // the claim hold was started by a recovery (that POST died after writing it, held): it runs only if the
+            // POST's claims had succeeded.
+            if (now - r.RequestedAt >= Options.ClaimHold / 2 && !await Guard(() => registry.HoldsClaimsAsync(r.Owner, r.Name, r.StoreId, ct)))
+            {
+                ClaimsMissing(logger, r.StoreId);
+                return false;
+            }
             var recorded = await Guard(() => registry.RecordAsync(r.Queued(now), ct));
             return recorded.Phase != StorePhase.Deleted;
         }
@@ -357,6 +365,9 @@ public sealed partial class StoreActivities(
 
     [LoggerMessage(4001, LogLevel.Warning, "Store {StoreId}: release revision {Revision} was left {Status} by an interrupted helm; marked failed so it can be retried")]
     private static partial void ReleaseUnlocked(ILogger logger, string storeId, int revision, string status);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Store {StoreId}: its provisioning was started by a recovery, but the request that made it holds no claims (it was refused, or died before claiming): nothing is recorded or provisioned")]
+    private static partial void ClaimsMissing(ILogger logger, string storeId);
 
     [LoggerMessage(4002, LogLevel.Warning, "Provisioning gate: {Holders} ended without releasing their slot (terminated by hand?); their slots are free again")]
     private static partial void GateHoldersEnded(ILogger logger, string holders);

@@ -51,18 +51,27 @@ public sealed class StoreFunctions(
         }
         var id = idempotencyKey is null ? $"{body!.Name}-{RandomSuffix()}" : $"{body!.Name}-{KeySuffix(caller.Owner, idempotencyKey)}";
         var provisionId = Store.ProvisionInstanceId(id, 1);
-        if (idempotencyKey is not null && await client.GetInstanceAsync(provisionId, true, ct) is { } earlier)
+        if (idempotencyKey is not null && await SettledAsync(client, provisionId, ct) is { } earlier)
         {
             return await Replay(request, client, earlier, body, ct);
         }
-        // The claims decide, each with conditional writes, so requests that arrive together cannot both pass; they
-        // run side by side, and a refused request gives back what it claimed. The registry only explains a refusal.
+        // The claims decide, each with conditional writes, so requests that arrive together cannot both pass. The
+        // provisioning's instance row is written beside them, held: it starts once both claims succeeded and is
+        // discarded otherwise. A refused request gives back what it claimed; the registry only explains a refusal.
         var now = time.GetUtcNow();
-        var nameClaim = registry.ClaimNameAsync(caller.Owner, body.Name, id, now, AbandonedClaim, Started(client, ct), ct);
-        var slotClaim = registry.ClaimActiveSlotAsync(caller.Owner, id, Options.MaxActiveStoresPerOwner, now, AbandonedClaim, Started(client, ct), ct, newStore: true);
+        var storeRequest = new StoreRequest(id, body.Name, body.Engine, body.Plan, caller.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", 1, body.KeepFailed,
+            new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning), now);
+        var held = client.HoldNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, provisionId, Options.ClaimHold, ct);
+        var nameClaim = registry.ClaimNameAsync(caller.Owner, body.Name, id, now, Options.ClaimHold, Started(client, ct), ct);
+        var slotClaim = registry.ClaimActiveSlotAsync(caller.Owner, id, Options.MaxActiveStoresPerOwner, now, Options.ClaimHold, Started(client, ct), ct, newStore: true);
         try
         {
-            await Task.WhenAll(nameClaim, slotClaim);
+            await Task.WhenAll(held, nameClaim, slotClaim);
+        }
+        catch when (idempotencyKey is not null && held.Exception?.InnerException is OrchestrationAlreadyExistsException)
+        {
+            // The same request sent again while the first was on its way: what was claimed is the first one's too.
+            return await Replay(request, client, (await client.GetInstanceAsync(provisionId, true, ct))!, body, ct);
         }
         catch
         {
@@ -82,33 +91,14 @@ public sealed class StoreFunctions(
             return StoreLimit(caller.Owner, Math.Max(active, Options.MaxActiveStoresPerOwner));
         }
 
-        async Task GiveBackAsync()
-        {
-            if (nameClaim is { IsCompletedSuccessfully: true, Result: null })
-            {
-                await registry.ReleaseClaimAsync(caller.Owner, body.Name, id, CancellationToken.None);
-            }
-            if (slotClaim is { IsCompletedSuccessfully: true, Result: { } slot })
-            {
-                await registry.ReleaseClaimAsync(caller.Owner, slot, id, CancellationToken.None);
-            }
-        }
+        Task GiveBackAsync() => Task.WhenAll(
+            held.IsCompletedSuccessfully ? held.Result.DiscardAsync(CancellationToken.None) : Task.CompletedTask,
+            nameClaim is { IsCompletedSuccessfully: true, Result: null } ? registry.ReleaseClaimAsync(caller.Owner, body.Name, id, CancellationToken.None) : Task.CompletedTask,
+            slotClaim is { IsCompletedSuccessfully: true, Result: { } slot } ? registry.ReleaseClaimAsync(caller.Owner, slot, id, CancellationToken.None) : Task.CompletedTask);
 
-        var storeRequest = new StoreRequest(id, body.Name, body.Engine, body.Plan, caller.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", 1, body.KeepFailed,
-            new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning));
-        try
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, new StartOrchestrationOptions(provisionId), ct);
-        }
-        catch (OrchestrationAlreadyExistsException) when (idempotencyKey is not null)
-        {
-            return await Replay(request, client, (await client.GetInstanceAsync(provisionId, true, ct))!, body, ct);
-        }
+        await held.Result.StartAsync(CancellationToken.None);
         return Accepted(request, client, Pending(storeRequest), provisionId);
     }
-
-    /// <summary>How long a claim whose store never started holds (the request that made it died before starting it).</summary>
-    private static readonly TimeSpan AbandonedClaim = TimeSpan.FromMinutes(1);
 
     private static Func<string, Task<bool>> Started(DurableTaskClient client, CancellationToken ct) =>
         async holder => await client.GetInstanceAsync(Store.ProvisionInstanceId(holder, 1), false, ct) is not null;
@@ -232,14 +222,14 @@ public sealed class StoreFunctions(
         {
             return Problems.Create(409, "not-failed", "Only a Failed store can be retried", $"Store {id} is {store.Phase}.");
         }
-        if (!store.HoldsResources && null == await registry.ClaimActiveSlotAsync(store.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), AbandonedClaim, Started(client, ct), ct))
+        if (!store.HoldsResources && null == await registry.ClaimActiveSlotAsync(store.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), Options.ClaimHold, Started(client, ct), ct))
         {
             return StoreLimit(store.Owner, Options.MaxActiveStoresPerOwner);
         }
         var attempt = store.Attempt + 1;
         var keepFailed = (await client.GetInstanceAsync(Store.ProvisionInstanceId(id, store.Attempt), true, ct))?.ReadInputAs<StoreRequest>()?.KeepFailed ?? false;
         var storeRequest = new StoreRequest(id, store.Name, store.Engine, store.Plan, store.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", attempt, keepFailed,
-            new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning));
+            new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning), time.GetUtcNow());
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, new StartOrchestrationOptions(Store.ProvisionInstanceId(id, attempt)), ct);
@@ -271,7 +261,8 @@ public sealed class StoreFunctions(
         var caller = Caller.From(request.HttpContext);
         var store = StoreRequestBody.IsStoreId(id) ? await registry.GetAsync(id, ct) : null;
         if (store is null && client is not null && StoreRequestBody.IsStoreId(id)
-            && await client.GetInstanceAsync(Store.ProvisionInstanceId(id, 1), true, ct) is { } accepted && accepted.ReadInputAs<StoreRequest>() is { } first)
+            && await client.GetInstanceAsync(Store.ProvisionInstanceId(id, 1), true, ct) is { IsCompleted: false } accepted
+            && accepted.ReadInputAs<StoreRequest>() is { } first)
         {
             store = Pending(first, accepted.CreatedAt);
         }
@@ -283,6 +274,13 @@ public sealed class StoreFunctions(
     private async Task<IResult> Replay(HttpRequest request, DurableTaskClient client, OrchestrationMetadata earlier, StoreRequestBody body, CancellationToken ct)
     {
         var first = earlier.ReadInputAs<StoreRequest>()!;
+        if (IsHeld(earlier))
+        {
+            // Still held: the first request with this key has not been answered yet (or its process died answering it).
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+            return Problems.Create(409, "idempotency-key-in-use", "A request with this Idempotency-Key is still being processed",
+                $"The first request with this key (store {first.StoreId}) has not finished; send this one again in a moment.");
+        }
         if (first.Engine != body.Engine || first.Plan != body.Plan || first.KeepFailed != body.KeepFailed)
         {
             return Problems.Create(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
@@ -290,6 +288,30 @@ public sealed class StoreFunctions(
         }
         var store = await registry.GetAsync(first.StoreId, ct) ?? Pending(first, earlier.CreatedAt);
         return Accepted(request, client, await WithQueuePosition(client, store, ct), earlier.InstanceId);
+    }
+
+    /// <summary>
+    /// A provisioning whose POST may not have started it yet (its claims being decided): its row is Pending and held.
+    /// A started one looks the same until its first step marks it Running.
+    /// </summary>
+    private bool IsHeld(OrchestrationMetadata provisioning) =>
+        provisioning.RuntimeStatus == OrchestrationRuntimeStatus.Pending && provisioning.ScheduledStartTime > time.GetUtcNow();
+
+    /// <summary>
+    /// The provisioning of an earlier request with the same Idempotency-Key, once that request was answered: it
+    /// started (or was started and stepped), or it was discarded (null: the earlier request was refused). Waits up to
+    /// two seconds for a held one; one still held after that is answered 409 by <see cref="Replay"/>.
+    /// </summary>
+    private async Task<OrchestrationMetadata?> SettledAsync(DurableTaskClient client, string provisionId, CancellationToken ct)
+    {
+        var earlier = await client.GetInstanceAsync(provisionId, true, ct);
+        var delay = TimeSpan.FromMilliseconds(10);
+        for (var waited = TimeSpan.Zero; earlier is not null && IsHeld(earlier) && waited < TimeSpan.FromSeconds(2); waited += delay, delay *= 2)
+        {
+            await Task.Delay(delay, time, ct);
+            earlier = await client.GetInstanceAsync(provisionId, true, ct);
+        }
+        return earlier;
     }
 
     private Store Pending(StoreRequest r, DateTimeOffset? createdAt = null) => r.Queued(createdAt ?? time.GetUtcNow());
@@ -327,7 +349,7 @@ public sealed class StoreFunctions(
 
     private static string RandomSuffix() => Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
 
-    private static string KeySuffix(string owner, string key) =>
+    internal static string KeySuffix(string owner, string key) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(owner + "\n" + key)))[..8].ToLowerInvariant();
 
     internal static IResult Validation(Dictionary<string, string[]> errors) =>

@@ -181,6 +181,19 @@ public sealed class StoreRegistry
         }
     }
 
+    /// <summary>Whether <paramref name="storeId"/> holds both its name and an active-store slot (its create request was accepted).</summary>
+    public async Task<bool> HoldsClaimsAsync(string owner, string name, string storeId, CancellationToken ct = default)
+    {
+        await _created.Value;
+        var (holdsName, holdsSlot) = (false, false);
+        await foreach (var claim in _claims.QueryAsync<TableEntity>($"PartitionKey eq '{Escape(owner)}' and StoreId eq '{Escape(storeId)}'", cancellationToken: ct))
+        {
+            holdsName |= claim.RowKey == name;
+            holdsSlot |= claim.RowKey.StartsWith(SlotPrefix, StringComparison.Ordinal);
+        }
+        return holdsName && holdsSlot;
+    }
+
     /// <summary>Gives up a name or slot claim of <paramref name="storeId"/> (a request that claimed it and was then refused).</summary>
     public async Task ReleaseClaimAsync(string owner, string key, string storeId, CancellationToken ct = default)
     {

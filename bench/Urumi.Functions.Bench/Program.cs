@@ -192,13 +192,11 @@ foreach (var (id, at) in posted)
     }
     var postedAt = DateTime.UtcNow - Stopwatch.GetElapsedTime(at);
     var ready = DateTime.UtcNow - Stopwatch.GetElapsedTime(metrics.Get(id)!.CompletedTimestamp!.Value);
-    var created = history.First(e => e.EventType == EventType.ExecutionStarted).Timestamp;
     const string record = nameof(StoreActivities.RecordStore), prepare = nameof(StoreActivities.PrepareNamespace),
         install = nameof(StoreActivities.InstallRelease), verify = nameof(StoreActivities.VerifyRollout);
     foreach (var (phase, span) in new (string, TimeSpan)[]
     {
-        ("POST to instance creation (claims)", created - postedAt),
-        ("instance creation to first step", stepOf[record] - created),
+        ("POST to first step (claims, held instance row)", stepOf[record] - postedAt),
         ("first step (sends, append)", startOf[record] - stepOf[record]),
         ("RecordStore and the gate's grant", stepOf[prepare] - startOf[record]),
         ("step: grant to PrepareNamespace", startOf[prepare] - stepOf[prepare]),
