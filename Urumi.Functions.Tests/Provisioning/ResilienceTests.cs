@@ -194,6 +194,11 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
         var second = await ControlPlane.CreateStoreAsync(alice, "after");
 
         await plane.WaitForPhaseAsync(second, "Ready");
+        // Its row still says Provisioning (nothing ran to say otherwise); a retry takes it up again.
+        Assert.Equal("Provisioning", (string?)(await ControlPlane.GetStoreAsync(alice, first))["phase"]);
+        var retry = await alice.PostAsync($"/api/stores/{first}/retry", null);
+        Assert.True(retry.StatusCode == HttpStatusCode.Accepted, await retry.Content.ReadAsStringAsync());
+        await plane.WaitForPhaseAsync(first, "Ready");
     }
 
     [Fact]

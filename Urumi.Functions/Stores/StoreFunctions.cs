@@ -218,9 +218,9 @@ public sealed class StoreFunctions(
             return missing;
         }
         var caller = Caller.From(request.HttpContext);
-        if (store!.Phase != StorePhase.Failed)
+        if (store!.Phase != StorePhase.Failed && !await ProvisioningEndedAsync(client, store, ct))
         {
-            return Problems.Create(409, "not-failed", "Only a Failed store can be retried", $"Store {id} is {store.Phase}.");
+            return Problems.Create(409, "not-failed", "Only a Failed store, or one whose provisioning was ended by hand, can be retried", $"Store {id} is {store.Phase}.");
         }
         if (!store.HoldsResources && null == await registry.ClaimActiveSlotAsync(store.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), Options.ClaimHold, Started(client, ct), ct))
         {
@@ -289,6 +289,14 @@ public sealed class StoreFunctions(
         var store = await registry.GetAsync(first.StoreId, ct) ?? Pending(first, earlier.CreatedAt);
         return Accepted(request, client, await WithQueuePosition(client, store, ct), earlier.InstanceId);
     }
+
+    /// <summary>
+    /// A store left Queued or Provisioning by a provisioning that ended without saying so (terminated through the
+    /// management API): its row was never told, so the store may be retried as a Failed one.
+    /// </summary>
+    private static async Task<bool> ProvisioningEndedAsync(DurableTaskClient client, Store store, CancellationToken ct) =>
+        store.Phase is StorePhase.Queued or StorePhase.Provisioning
+        && await client.GetInstanceAsync(Store.ProvisionInstanceId(store.Id, store.Attempt), cancellation: ct) is { IsCompleted: true };
 
     /// <summary>
     /// A provisioning whose POST may not have started it yet (its claims being decided): its row is Pending and held.
