@@ -71,7 +71,8 @@ public sealed class StoreFunctions(
         catch when (idempotencyKey is not null && held.Exception?.InnerException is OrchestrationAlreadyExistsException)
         {
             // The same request sent again while the first was on its way: what was claimed is the first one's too.
-            return await Replay(request, client, (await client.GetInstanceAsync(provisionId, true, ct))!, body, ct);
+            // (If the first was refused meanwhile, its row is gone: this one is told to come again, and is decided then.)
+            return await SettledAsync(client, provisionId, ct) is { } first ? await Replay(request, client, first, body, ct) : KeyInUse(request, id);
         }
         catch
         {
@@ -277,9 +278,7 @@ public sealed class StoreFunctions(
         if (IsHeld(earlier))
         {
             // Still held: the first request with this key has not been answered yet (or its process died answering it).
-            request.HttpContext.Response.Headers.RetryAfter = "1";
-            return Problems.Create(409, "idempotency-key-in-use", "A request with this Idempotency-Key is still being processed",
-                $"The first request with this key (store {first.StoreId}) has not finished; send this one again in a moment.");
+            return KeyInUse(request, first.StoreId);
         }
         if (first.Engine != body.Engine || first.Plan != body.Plan || first.KeepFailed != body.KeepFailed)
         {
@@ -288,6 +287,13 @@ public sealed class StoreFunctions(
         }
         var store = await registry.GetAsync(first.StoreId, ct) ?? Pending(first, earlier.CreatedAt);
         return Accepted(request, client, await WithQueuePosition(client, store, ct), earlier.InstanceId);
+    }
+
+    private static IResult KeyInUse(HttpRequest request, string storeId)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = "1";
+        return Problems.Create(409, "idempotency-key-in-use", "A request with this Idempotency-Key is still being processed",
+            $"The first request with this key (store {storeId}) has not finished; send this one again in a moment.");
     }
 
     /// <summary>
