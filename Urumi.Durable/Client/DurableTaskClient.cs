@@ -30,15 +30,23 @@ public class DurableTaskClient(ITaskHubStorage storage)
             }
         }
         var delay = record.ScheduledStartTime is { } at ? at - record.CreatedTime : TimeSpan.Zero;
-        // A brand-new instance due now starts in this process's worker when it owns the partition (its recovery sends
-        // the start from the Pending row after a crash). A restarted one goes by queue: its old history would make
-        // that recovery repair the row back to the old execution's status instead.
-        if (existing is null && delay <= TimeSpan.Zero && Worker.LocalWorkers.TryStart(storage, StartMessage(record)))
-        {
-            return record.InstanceId;
-        }
-        await storage.SendControlMessageAsync(StartMessage(record), delay, cancellation);
+        // A restarted instance goes by queue: its old history would make a recovery repair the row back to the old
+        // execution's status instead of re-sending the start.
+        await SendStartAsync(storage, StartMessage(record), delay, mayStartHere: existing is null, cancellation);
         return record.InstanceId;
+    }
+
+    /// <summary>
+    /// Sends a start. A brand-new instance due now starts in this process's worker when it owns the partition, with no
+    /// queue message (its Pending row is the durable record: a recovery after a crash sends the start from it).
+    /// </summary>
+    internal static async Task SendStartAsync(ITaskHubStorage storage, TaskMessage start, TimeSpan delay, bool mayStartHere, CancellationToken cancellation)
+    {
+        if (mayStartHere && delay <= TimeSpan.Zero && Worker.LocalWorkers.TryStart(storage, start))
+        {
+            return;
+        }
+        await storage.SendControlMessageAsync(start, delay, cancellation);
     }
 
     /// <summary>

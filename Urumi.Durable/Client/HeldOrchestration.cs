@@ -24,11 +24,7 @@ public sealed class HeldOrchestration
     {
         Settle();
         Worker.FailPoints.Hit("client.beforeHeldStart");
-        var start = DurableTaskClient.StartMessage(_record with { ScheduledStartTime = null });
-        if (!Worker.LocalWorkers.TryStart(_storage, start))
-        {
-            await _storage.SendControlMessageAsync(start, TimeSpan.Zero, cancellation);
-        }
+        await DurableTaskClient.SendStartAsync(_storage, DurableTaskClient.StartMessage(_record with { ScheduledStartTime = null }), TimeSpan.Zero, mayStartHere: true, cancellation);
     }
 
     /// <summary>Removes the instance's row; it never runs unless a recovery already sent its start (only after the hold).</summary>
