@@ -4,9 +4,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Net.Http.Json;
 using Urumi.Durable.Testing;
-using Urumi.Functions.Configuration;
 using Urumi.Functions.Provisioning;
-using Urumi.Functions.Stores;
 using Urumi.Functions.Tests.Support;
 using Urumi.KubeSim.Faults;
 
@@ -80,10 +78,7 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => ControlPlane.CreateAsync(alice, new { name = "lazarus", engine = "woocommerce" }));
         await plane.App.WaitForExitAsync(TimeSpan.FromSeconds(30));
         // A held provisioning whose request was refused (it holds no claims) and whose process died before discarding it.
-        var ghost = new StoreRequest("ghost-0000", "ghost", "woocommerce", "small", "alice", "http://ghost-0000.localtest.me", 1, false,
-            new Requester("alice", "127.0.0.1"), ProvisioningPolicy.From(new ProvisioningSettings()), DateTimeOffset.UtcNow);
-        var ghostInstance = Store.ProvisionInstanceId(ghost.StoreId, 1);
-        await plane.Storage().HoldNewOrchestrationInstanceAsync(nameof(ProvisionStore), ghost, ghostInstance, hold);
+        var ghost = await plane.HoldProvisioningAsync("ghost-0000", "ghost", hold);
 
         plane.App.Settings.Remove("URUMI_FAILPOINTS");
         await plane.App.RestartAsync();
@@ -93,9 +88,9 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
         var id = (string)stores.Single(s => (string?)s!["name"] == "lazarus")!["id"]!;
         await plane.WaitForPhaseAsync(id, "Ready", TimeSpan.FromSeconds(180));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var skipped = await plane.Storage().WaitForInstanceCompletionAsync(ghostInstance, true, cts.Token);
+        var skipped = await plane.Storage().WaitForInstanceCompletionAsync(ghost.InstanceId, true, cts.Token);
         Assert.Equal("Skipped", skipped.ReadOutputAs<ProvisionResult>()!.Outcome);
-        Assert.Equal(HttpStatusCode.NotFound, (await plane.Admin.GetAsync($"/api/stores/{ghost.StoreId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await plane.Admin.GetAsync("/api/stores/ghost-0000")).StatusCode);
         var release = Assert.Single(JsonNode.Parse(await plane.ListReleasesAsync())!.AsArray());
         Assert.Equal(id, (string?)release!["name"]);
         Assert.Contains("holds no claims", plane.App.Output, StringComparison.Ordinal);

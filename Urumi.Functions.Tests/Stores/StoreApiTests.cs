@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using k8s;
 using Urumi.Durable.Testing;
-using Urumi.Functions.Configuration;
-using Urumi.Functions.Provisioning;
 using Urumi.Functions.Stores;
 using Urumi.Functions.Tests.Support;
 
@@ -86,7 +84,6 @@ public sealed class StoreApiTests(AzuriteFixture fixture)
         Assert.Equal(first.Response.Headers.Location, again.Response.Headers.Location);
         Assert.Equal((HttpStatusCode)422, reused.Response.StatusCode);
 
-
         var taken = await ControlPlane.CreateAsync(alice, new { name = "one", engine = "medusa" });
         Assert.Equal(HttpStatusCode.Conflict, taken.Response.StatusCode);
         Assert.NotNull(taken.Body!["errors"]!["name"]);
@@ -99,10 +96,7 @@ public sealed class StoreApiTests(AzuriteFixture fixture)
 
         // While the first request with a key is still being answered (its provisioning held, not started), a second
         // one is told so.
-        var heldId = $"held-{StoreFunctions.KeySuffix("alice", "req-held")}";
-        var heldRequest = new StoreRequest(heldId, "held", "woocommerce", "small", "alice", $"http://{heldId}.localtest.me", 1, false,
-            new Requester("alice", "127.0.0.1"), ProvisioningPolicy.From(new ProvisioningSettings()), DateTimeOffset.UtcNow);
-        var held = await plane.Storage().HoldNewOrchestrationInstanceAsync(nameof(ProvisionStore), heldRequest, Store.ProvisionInstanceId(heldId, 1), TimeSpan.FromMinutes(1));
+        var held = await plane.HoldProvisioningAsync($"held-{StoreFunctions.KeySuffix("alice", "req-held")}", "held", TimeSpan.FromMinutes(1));
         var inUse = await ControlPlane.CreateAsync(alice, new { name = "held", engine = "woocommerce" }, idempotencyKey: "req-held");
         Assert.Equal(HttpStatusCode.Conflict, inUse.Response.StatusCode);
         Assert.Equal("idempotency-key-in-use", ((string?)inUse.Body!["type"])?.Split('/').Last());
