@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Urumi.Durable.Worker;
 using Urumi.Functions.Audit;
 using Urumi.Functions.Cluster;
 using Urumi.Functions.Configuration;
@@ -7,6 +6,7 @@ using Urumi.Functions.Guardrails;
 using Urumi.Functions.Helm;
 using Urumi.Functions.Provisioning;
 using Urumi.Functions.Stores;
+using Urumi.Hosting.Configuration;
 
 namespace Urumi.Functions;
 
@@ -46,7 +46,7 @@ public static class ServiceRegistration
                 throw new OptionsValidationException("AzureWebJobsStorage", typeof(string),
                     ["Urumi keeps its store registry in Azure Table storage: set AzureWebJobsStorage to a storage connection string (UseDevelopmentStorage=true for Azurite)."]);
             }
-            return new StoreRegistry(connection, sp.GetRequiredService<IOptions<DurableTaskOptions>>().Value.HubName);
+            return new StoreRegistry(connection, TaskHub.Name(configuration));
         });
         return services;
     }

@@ -1,7 +1,8 @@
 using System.Globalization;
-using Urumi.Durable;
-using Urumi.Durable.Client;
-using Urumi.Durable.Hosting;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Urumi.Hosting.Http;
 using Urumi.Functions.Guardrails;
 using Urumi.Functions.Stores;
 

@@ -1,7 +1,9 @@
 using System.Text.Json;
-using Urumi.Durable;
-using Urumi.Durable.Client;
-using Urumi.Durable.History;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using DurableTask.Core;
+using DurableTask.Core.History;
 using Urumi.Functions.Provisioning;
 using Urumi.Functions.Stores;
 
@@ -41,7 +43,7 @@ public sealed class AuditTrail(DurableTaskClient client)
     public async Task<List<AuditEvent>> ForStoreAsync(string storeId, CancellationToken ct)
     {
         var instances = new List<OrchestrationMetadata>();
-        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = storeId + ".", FetchInputsAndOutputs = true }, ct))
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = storeId + ".", FetchInputsAndOutputs = true }).WithCancellation(ct))
         {
             instances.Add(instance);
         }
@@ -53,7 +55,7 @@ public sealed class AuditTrail(DurableTaskClient client)
     {
         var instances = new List<OrchestrationMetadata>();
         var query = new OrchestrationQuery { CreatedFrom = from, CreatedTo = to, InstanceIdPrefix = storeId is null ? null : storeId + ".", FetchInputsAndOutputs = true, PageSize = 200 };
-        await foreach (var instance in client.GetAllInstancesAsync(query, ct))
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(ct))
         {
             if (instance.Name is not (nameof(ProvisionStore) or nameof(DeleteStore))
                 || action is not null && ActionOf(instance.Name, instance.InstanceId) != action
@@ -84,51 +86,57 @@ public sealed class AuditTrail(DurableTaskClient client)
     private static string? OwnerOf(OrchestrationMetadata instance) =>
         instance.SerializedInput is null ? null : JsonDocument.Parse(instance.SerializedInput).RootElement.TryGetProperty("owner", out var o) ? o.GetString() : null;
 
-    /// <summary>Turns one orchestration's history into audit entries.</summary>
-    public static IEnumerable<AuditEvent> FromHistory(OrchestrationMetadata instance, IReadOnlyList<HistoryEvent> history)
+    /// <summary>Turns one orchestration's history (DurableTask.Core's events, oldest first) into audit entries.</summary>
+    public static IEnumerable<AuditEvent> FromHistory(OrchestrationMetadata instance, IEnumerable<HistoryEvent> history)
     {
         var storeId = Store.IdOfInstance(instance.InstanceId) ?? instance.InstanceId;
         var action = ActionOf(instance.Name, instance.InstanceId);
         string? who = null, ip = null;
-        var scheduled = new Dictionary<int, HistoryEvent>();
+        var scheduled = new Dictionary<int, TaskScheduledEvent>();
         foreach (var e in history)
         {
-            var at = new DateTimeOffset(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc));
-            switch (e.EventType)
+            var at = Utc(e.Timestamp);
+            switch (e)
             {
-                case EventType.ExecutionStarted:
-                    (who, ip) = Requester(e.Input);
+                case ExecutionStartedEvent started:
+                    (who, ip) = Requester(started.Input);
                     yield return new AuditEvent(storeId, instance.InstanceId, action, "requested", null, at, null, null, null, who, ip);
                     break;
-                case EventType.TaskScheduled:
-                    scheduled[e.EventId] = e;
+                case TaskScheduledEvent task:
+                    scheduled[task.EventId] = task;
                     break;
-                case EventType.TaskCompleted or EventType.TaskFailed when scheduled.TryGetValue(e.TaskScheduledId, out var start):
-                    if (start.Name is nameof(StoreActivities.UpdateStore) or nameof(StoreActivities.ReportTimings) or nameof(StoreActivities.IsInstanceRunning))
-                    {
-                        break;
-                    }
-                    var failed = e.EventType == EventType.TaskFailed;
-                    yield return new AuditEvent(storeId, instance.InstanceId, action, "step", start.Name,
-                        new DateTimeOffset(DateTime.SpecifyKind(start.Timestamp, DateTimeKind.Utc)), at,
-                        failed ? "failed" : "succeeded", failed ? e.FailureDetails?.ErrorMessage : null, who, ip);
+                case TaskCompletedEvent or TaskFailedEvent when Step(e, scheduled) is { } start:
+                    var failure = (e as TaskFailedEvent)?.FailureDetails?.ErrorMessage ?? (e as TaskFailedEvent)?.Reason;
+                    yield return new AuditEvent(storeId, instance.InstanceId, action, "step", start.Name, Utc(start.Timestamp), at,
+                        e is TaskFailedEvent ? "failed" : "succeeded", failure, who, ip);
                     break;
-                case EventType.EventRaised when e.Name is ProvisionStore.CancelEvent or ProvisioningGate.GrantedEvent or ProvisionStore.StoppedEvent:
-                    var (cancelWho, cancelIp) = e.Name == ProvisionStore.CancelEvent ? CancelRequester(e.Input) : (null, null);
-                    yield return new AuditEvent(storeId, instance.InstanceId, action, e.Name switch
+                case EventRaisedEvent raised when raised.Name is ProvisionStore.CancelEvent or ProvisioningGate.GrantedEvent or ProvisionStore.StoppedEvent:
+                    var (cancelWho, cancelIp) = raised.Name == ProvisionStore.CancelEvent ? CancelRequester(raised.Input) : (null, null);
+                    yield return new AuditEvent(storeId, instance.InstanceId, action, raised.Name switch
                     {
                         ProvisionStore.CancelEvent => "cancel-requested",
                         ProvisioningGate.GrantedEvent => "slot-granted",
                         _ => "provisioning-stopped",
                     }, null, at, null, null, null, cancelWho ?? who, cancelIp ?? ip);
                     break;
-                case EventType.ExecutionCompleted or EventType.ExecutionFailed or EventType.ExecutionTerminated:
+                case ExecutionCompletedEvent or ExecutionTerminatedEvent:
                     var (outcome, reason) = Result(e);
                     yield return new AuditEvent(storeId, instance.InstanceId, action, "finished", null, at, null, outcome, reason, who, ip);
                     break;
             }
         }
     }
+
+    /// <summary>The activity a completion answers, unless it is bookkeeping that the timeline leaves out.</summary>
+    private static TaskScheduledEvent? Step(HistoryEvent e, Dictionary<int, TaskScheduledEvent> scheduled)
+    {
+        var id = e is TaskCompletedEvent c ? c.TaskScheduledId : ((TaskFailedEvent)e).TaskScheduledId;
+        return scheduled.TryGetValue(id, out var start)
+            && start.Name is not (nameof(StoreActivities.UpdateStore) or nameof(StoreActivities.ReportTimings) or nameof(StoreActivities.IsInstanceRunning))
+            ? start : null;
+    }
+
+    private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
 
     private static (string? Who, string? Ip) Requester(string? input)
     {
@@ -147,19 +155,20 @@ public sealed class AuditTrail(DurableTaskClient client)
 
     private static (string Outcome, string? Reason) Result(HistoryEvent e)
     {
-        if (e.EventType == EventType.ExecutionTerminated)
+        if (e is ExecutionTerminatedEvent terminated)
         {
-            return ("Terminated", e.Input);
+            return ("Terminated", terminated.Input);
         }
-        if (e.EventType == EventType.ExecutionFailed || e.FailureDetails is not null)
+        var completed = (ExecutionCompletedEvent)e;
+        if (completed.OrchestrationStatus == OrchestrationStatus.Failed)
         {
-            return ("Failed", e.FailureDetails?.ErrorMessage);
+            return ("Failed", completed.FailureDetails?.ErrorMessage ?? completed.Result);
         }
-        if (e.Result is null)
+        if (completed.Result is null)
         {
             return ("Completed", null);
         }
-        var root = JsonDocument.Parse(e.Result).RootElement;
+        var root = JsonDocument.Parse(completed.Result).RootElement;
         return (root.TryGetProperty("outcome", out var o) ? o.GetString() ?? "Completed" : "Completed", root.TryGetProperty("reason", out var r) ? r.GetString() : null);
     }
 }

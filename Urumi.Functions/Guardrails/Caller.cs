@@ -1,4 +1,4 @@
-using Urumi.Durable.Hosting;
+using Urumi.Hosting.Http;
 
 namespace Urumi.Functions.Guardrails;
 

@@ -1,15 +1,17 @@
 using Microsoft.Extensions.Options;
-using Urumi.Durable;
-using Urumi.Durable.Client;
-using Urumi.Durable.Hosting;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Urumi.Hosting.Http;
 using Urumi.Functions.Cluster;
 using Urumi.Functions.Configuration;
 using Urumi.Functions.Helm;
+using Urumi.Hosting.Configuration;
 
 namespace Urumi.Functions.Info;
 
 /// <summary>/api/info (what this control plane runs against, simulated or not) and /api/health (storage and cluster).</summary>
-public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, IOptions<UrumiOptions> options)
+public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, IOptions<UrumiOptions> options, IConfiguration configuration)
 {
     [Function("InfoHttp")]
     public async Task<IResult> Info(
@@ -35,7 +37,7 @@ public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, IO
             storeDomain = o.StoreDomain,
             cluster = new { mode = session.Mode.ToString(), simulated = session.Simulated, server = session.Server },
             helm = new { path = helm.Path, version = helmVersion },
-            taskHub = client.TaskHubName,
+            taskHub = TaskHub.Name(configuration),
             limits = new
             {
                 maxConcurrentProvisioning = o.Provisioning.MaxConcurrent,

@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Urumi.Functions.Configuration;
 
 namespace Urumi.Functions.Provisioning;
@@ -18,9 +19,9 @@ public sealed record ProvisioningPolicy(
         new(s.Deadline, s.MaxAttempts, s.FirstRetryInterval, s.MaxRetryInterval, s.PollInterval, s.NamespaceDeletionTimeout);
 
     /// <summary>Transient failures are retried with exponential backoff; permanent ones are not.</summary>
-    public Durable.TaskOptions Retry() => new(new Durable.RetryPolicy(MaxAttempts, FirstRetryInterval, 2.0, MaxRetryInterval)
+    public TaskOptions Retry() => TaskOptions.FromRetryPolicy(new RetryPolicy(MaxAttempts, FirstRetryInterval, 2.0, MaxRetryInterval)
     {
-        HandleFailure = f => f.ErrorType == typeof(TransientStoreException).FullName,
+        HandleFailure = f => f.IsCausedBy<TransientStoreException>(),
     });
 }
 

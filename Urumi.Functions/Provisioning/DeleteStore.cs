@@ -1,4 +1,5 @@
-using Urumi.Durable;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
 using Urumi.Functions.Stores;
 
 namespace Urumi.Functions.Provisioning;
@@ -20,7 +21,7 @@ public static class DeleteStore
     {
         var r = context.GetInput<DeleteRequest>()!;
         var retry = r.Policy.Retry();
-        await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleting, "Stopping", 0,
+        await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleting, "Stopping", 0,
             Conditions: [new(StoreConditions.Ready, "False", "Deleting", "The store is being deleted"), new(StoreConditions.Reconciling, "True", "Deleting", "Deleting the store")]), retry);
 
         if (r.ProvisionInstanceId is { } provisioning)
@@ -58,12 +59,12 @@ public static class DeleteStore
         var stuck = await ProvisionStore.WaitForNamespaceGoneAsync(context, r.StoreId, r.Policy, retry);
         if (stuck is not null)
         {
-            await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleting, "NamespaceStuck", 60, LastError: stuck,
+            await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleting, "NamespaceStuck", 60, LastError: stuck,
                 Conditions: [new(StoreConditions.Reconciling, "False", "NamespaceStuck", stuck)]), retry);
             return new DeleteResult("Stuck", removed, false, stuck);
         }
 
-        await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleted, "Deleted", 100, HoldsResources: false,
+        await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleted, "Deleted", 100, HoldsResources: false,
             LastError: uninstallError is null ? null : $"helm uninstall failed ({uninstallError}); the namespace deletion removed the store anyway",
             ClearError: uninstallError is null,
             Conditions: [new(StoreConditions.Ready, "False", "Deleted", "The store is deleted"), new(StoreConditions.Reconciling, "False", "Deleted", "Deleted")]), retry);
@@ -71,5 +72,5 @@ public static class DeleteStore
     }
 
     private static Task Progress(TaskOrchestrationContext context, DeleteRequest r, string step, int progress, TaskOptions retry) =>
-        context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, Step: step, Progress: progress), retry);
+        context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, Step: step, Progress: progress), retry);
 }

@@ -1,4 +1,5 @@
-using Urumi.Durable;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
 using Urumi.Functions.Stores;
 
 namespace Urumi.Functions.Provisioning;
@@ -46,7 +47,7 @@ public static class ProvisionStore
         if (winner == cancel)
         {
             deadlineTimer.Cancel();
-            await context.CallActivityAsync(nameof(StoreActivities.InterruptHelm), r.StoreId);
+            await context.CallActivityAsync<bool>(nameof(StoreActivities.InterruptHelm), r.StoreId);
             return Stopped(context, cancel.Result, "deleted while provisioning");
         }
         cancelWait.Cancel();
@@ -60,7 +61,7 @@ public static class ProvisionStore
         if (winner == deadline)
         {
             reason = $"the provisioning deadline ({r.Policy.Deadline}) passed during step {step.Current}";
-            await context.CallActivityAsync(nameof(StoreActivities.InterruptHelm), r.StoreId);
+            await context.CallActivityAsync<bool>(nameof(StoreActivities.InterruptHelm), r.StoreId);
         }
         else
         {
@@ -68,11 +69,11 @@ public static class ProvisionStore
             reason = $"step {step.Current} failed: {Reason(work.Exception?.InnerException)}";
         }
 
-        await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, Step: r.KeepFailed ? "KeepingFailed" : "CleaningUp", LastError: reason,
+        await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, Step: r.KeepFailed ? "KeepingFailed" : "CleaningUp", LastError: reason,
             Conditions: [new(StoreConditions.Ready, "False", "ProvisioningFailed", reason)]), retry);
         var cleaned = r.KeepFailed || await CleanUpAsync(context, r.StoreId, r.Policy, retry);
         var kept = r.KeepFailed ? " (keepFailed: the release and namespace are left for debugging)" : cleaned ? "" : " (cleanup did not finish: see the store's events)";
-        await context.CallActivityAsync(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Failed, "Failed", 100, LastError: reason + kept,
+        await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Failed, "Failed", 100, LastError: reason + kept,
             HoldsResources: !cleaned || r.KeepFailed,
             Conditions: [new(StoreConditions.Reconciling, "False", "ProvisioningFailed", reason)]), retry);
         Release(context);
@@ -120,20 +121,14 @@ public static class ProvisionStore
     internal static async Task<string?> WaitForNamespaceGoneAsync(TaskOrchestrationContext context, string storeId, ProvisioningPolicy policy, TaskOptions retry)
     {
         var until = context.CurrentUtcDateTime + policy.NamespaceDeletionTimeout;
-        while (true)
+        var state = await context.CallActivityAsync<Cluster.NamespaceState>(nameof(StoreActivities.ReadNamespace), storeId, retry);
+        while (state.Exists && context.CurrentUtcDateTime < until)
         {
-            var state = await context.CallActivityAsync<Cluster.NamespaceState>(nameof(StoreActivities.ReadNamespace), storeId, retry);
-            if (!state.Exists)
-            {
-                return null;
-            }
-            if (context.CurrentUtcDateTime >= until)
-            {
-                return $"namespace {storeId} is still {state.Phase ?? "there"} after {policy.NamespaceDeletionTimeout}: " +
-                    (state.Conditions.Count == 0 ? "no condition explains it" : string.Join("; ", state.Conditions));
-            }
             await context.CreateTimer(policy.PollInterval, CancellationToken.None);
+            state = await context.CallActivityAsync<Cluster.NamespaceState>(nameof(StoreActivities.ReadNamespace), storeId, retry);
         }
+        return !state.Exists ? null : $"namespace {storeId} is still {state.Phase ?? "there"} after {policy.NamespaceDeletionTimeout}: " +
+            (state.Conditions.Count == 0 ? "no condition explains it" : string.Join("; ", state.Conditions));
     }
 
     private static ProvisionResult Stopped(TaskOrchestrationContext context, CancelRequest cancel, string why)

@@ -1,5 +1,7 @@
-using Urumi.Durable;
-using Urumi.Durable.Client;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using DurableTask.Core.Exceptions;
+using Microsoft.DurableTask.Client;
 
 namespace Urumi.Functions.Provisioning;
 

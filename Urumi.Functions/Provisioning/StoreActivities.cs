@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
-using Urumi.Durable;
-using Urumi.Durable.Client;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Urumi.Functions.Cluster;
 using Urumi.Functions.Configuration;
 using Urumi.Functions.Helm;

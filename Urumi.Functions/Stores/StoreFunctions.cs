@@ -2,9 +2,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Urumi.Durable;
-using Urumi.Durable.Client;
-using Urumi.Durable.Hosting;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using DurableTask.Core.Exceptions;
+using Microsoft.DurableTask.Client;
+using Urumi.Hosting.Http;
 using Urumi.Functions.Audit;
 using Urumi.Functions.Configuration;
 using Urumi.Functions.Guardrails;
@@ -51,28 +53,22 @@ public sealed class StoreFunctions(
         }
         var id = idempotencyKey is null ? $"{body!.Name}-{RandomSuffix()}" : $"{body!.Name}-{KeySuffix(caller.Owner, idempotencyKey)}";
         var provisionId = Store.ProvisionInstanceId(id, 1);
-        if (idempotencyKey is not null && await SettledAsync(client, provisionId, ct) is { } earlier)
+        if (idempotencyKey is not null && await client.GetInstanceAsync(provisionId, true, ct) is { } earlier)
         {
             return await Replay(request, client, earlier, body, ct);
         }
-        // The claims decide, each with conditional writes, so requests that arrive together cannot both pass. The
-        // provisioning's instance row is written beside them, held: it starts once both claims succeeded and is
-        // discarded otherwise. A refused request gives back what it claimed; the registry only explains a refusal.
+        // The claims decide, each with conditional writes, so requests that arrive together cannot both pass; the
+        // provisioning starts only once both succeeded. A refused request gives back what it claimed. If the process
+        // dies between the claims and the start, the claims are abandoned: nothing started holds them, and they are
+        // taken over after Urumi:ClaimHold (or the same request, sent again with its Idempotency-Key, starts it).
         var now = time.GetUtcNow();
         var storeRequest = new StoreRequest(id, body.Name, body.Engine, body.Plan, caller.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", 1, body.KeepFailed,
             new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning), now);
-        var held = client.HoldNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, provisionId, Options.ClaimHold, ct);
         var nameClaim = registry.ClaimNameAsync(caller.Owner, body.Name, id, now, Options.ClaimHold, Started(client, ct), ct);
         var slotClaim = registry.ClaimActiveSlotAsync(caller.Owner, id, Options.MaxActiveStoresPerOwner, now, Options.ClaimHold, Started(client, ct), ct, newStore: true);
         try
         {
-            await Task.WhenAll(held, nameClaim, slotClaim);
-        }
-        catch when (idempotencyKey is not null && held.Exception?.InnerException is OrchestrationAlreadyExistsException)
-        {
-            // The same request sent again while the first was on its way: what was claimed is the first one's too.
-            // (If the first was refused meanwhile, its row is gone: this one is told to come again, and is decided then.)
-            return await SettledAsync(client, provisionId, ct) is { } first ? await Replay(request, client, first, body, ct) : KeyInUse(request, id);
+            await Task.WhenAll(nameClaim, slotClaim);
         }
         catch
         {
@@ -93,11 +89,18 @@ public sealed class StoreFunctions(
         }
 
         Task GiveBackAsync() => Task.WhenAll(
-            held.IsCompletedSuccessfully ? held.Result.DiscardAsync(CancellationToken.None) : Task.CompletedTask,
             nameClaim is { IsCompletedSuccessfully: true, Result: null } ? registry.ReleaseClaimAsync(caller.Owner, body.Name, id, CancellationToken.None) : Task.CompletedTask,
             slotClaim is { IsCompletedSuccessfully: true, Result: { } slot } ? registry.ReleaseClaimAsync(caller.Owner, slot, id, CancellationToken.None) : Task.CompletedTask);
 
-        await held.Result.StartAsync(CancellationToken.None);
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, new StartOrchestrationOptions(provisionId), CancellationToken.None);
+        }
+        catch (OrchestrationAlreadyExistsException) when (idempotencyKey is not null)
+        {
+            // The same request sent again while the first was on its way: both claimed for the same id; answer as the first.
+            return await Replay(request, client, (await client.GetInstanceAsync(provisionId, true, ct))!, body, ct);
+        }
         return Accepted(request, client, Pending(storeRequest), provisionId);
     }
 
@@ -275,11 +278,6 @@ public sealed class StoreFunctions(
     private async Task<IResult> Replay(HttpRequest request, DurableTaskClient client, OrchestrationMetadata earlier, StoreRequestBody body, CancellationToken ct)
     {
         var first = earlier.ReadInputAs<StoreRequest>()!;
-        if (IsHeld(earlier))
-        {
-            // Still held: the first request with this key has not been answered yet (or its process died answering it).
-            return KeyInUse(request, first.StoreId);
-        }
         if (first.Engine != body.Engine || first.Plan != body.Plan || first.KeepFailed != body.KeepFailed)
         {
             return Problems.Create(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
@@ -289,13 +287,6 @@ public sealed class StoreFunctions(
         return Accepted(request, client, await WithQueuePosition(client, store, ct), earlier.InstanceId);
     }
 
-    private static IResult KeyInUse(HttpRequest request, string storeId)
-    {
-        request.HttpContext.Response.Headers.RetryAfter = "1";
-        return Problems.Create(409, "idempotency-key-in-use", "A request with this Idempotency-Key is still being processed",
-            $"The first request with this key (store {storeId}) has not finished; send this one again in a moment.");
-    }
-
     /// <summary>
     /// A store left Queued or Provisioning by a provisioning that ended without saying so (terminated through the
     /// management API): its row was never told, so the store may be retried as a Failed one.
@@ -303,30 +294,6 @@ public sealed class StoreFunctions(
     private static async Task<bool> ProvisioningEndedAsync(DurableTaskClient client, Store store, CancellationToken ct) =>
         store.Phase is StorePhase.Queued or StorePhase.Provisioning
         && await client.GetInstanceAsync(Store.ProvisionInstanceId(store.Id, store.Attempt), cancellation: ct) is { IsCompleted: true };
-
-    /// <summary>
-    /// A provisioning whose POST may not have started it yet (its claims being decided): its row is Pending and held.
-    /// A started one looks the same until its first step marks it Running.
-    /// </summary>
-    private bool IsHeld(OrchestrationMetadata provisioning) =>
-        provisioning.RuntimeStatus == OrchestrationRuntimeStatus.Pending && provisioning.ScheduledStartTime > time.GetUtcNow();
-
-    /// <summary>
-    /// The provisioning of an earlier request with the same Idempotency-Key, once that request was answered: it
-    /// started (or was started and stepped), or it was discarded (null: the earlier request was refused). Waits up to
-    /// two seconds for a held one; one still held after that is answered 409 by <see cref="Replay"/>.
-    /// </summary>
-    private async Task<OrchestrationMetadata?> SettledAsync(DurableTaskClient client, string provisionId, CancellationToken ct)
-    {
-        var earlier = await client.GetInstanceAsync(provisionId, true, ct);
-        var delay = TimeSpan.FromMilliseconds(10);
-        for (var waited = TimeSpan.Zero; earlier is not null && IsHeld(earlier) && waited < TimeSpan.FromSeconds(2); waited += delay, delay *= 2)
-        {
-            await Task.Delay(delay, time, ct);
-            earlier = await client.GetInstanceAsync(provisionId, true, ct);
-        }
-        return earlier;
-    }
 
     private Store Pending(StoreRequest r, DateTimeOffset? createdAt = null) => r.Queued(createdAt ?? time.GetUtcNow());
 
@@ -347,14 +314,14 @@ public sealed class StoreFunctions(
     private static IResult Accepted(HttpRequest request, DurableTaskClient client, Store store, string instanceId)
     {
         request.HttpContext.Response.Headers.RetryAfter = "2";
-        return Results.Json(new { store, operation = client.CreateHttpManagementPayload(request, instanceId) }, statusCode: 202)
+        return Results.Json(new { store, operation = Urumi.Hosting.Http.HttpManagementPayload.For(request, instanceId) }, statusCode: 202)
             .WithLocation($"{request.Scheme}://{request.Host}{request.PathBase}/api/stores/{store.Id}");
     }
 
     private static async Task<List<OrchestrationMetadata>> InstancesAsync(DurableTaskClient client, string prefix, CancellationToken ct)
     {
         var found = new List<OrchestrationMetadata>();
-        await foreach (var i in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = prefix }, ct))
+        await foreach (var i in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = prefix }).WithCancellation(ct))
         {
             found.Add(i);
         }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Urumi.Durable.Hosting;
+using Urumi.Hosting.Http;
 
 namespace Urumi.Functions.Stores;
 

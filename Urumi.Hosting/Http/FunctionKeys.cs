@@ -3,8 +3,9 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Azure.Functions.Worker;
 
-namespace Urumi.Durable.Hosting;
+namespace Urumi.Hosting.Http;
 
 /// <summary>Keys as in Azure Functions: Auth:AdminKey, and named function keys Auth:Keys:{name}.</summary>
 public sealed class AuthOptions
@@ -18,7 +19,7 @@ public sealed class AuthOptions
 public sealed class FunctionKeys
 {
     public const string AdminKeyName = "_admin";
-    private const string CallerItem = "Urumi.Durable.KeyName";
+    private const string CallerItem = "Urumi.Hosting.KeyName";
     private readonly string _adminKey;
     private readonly IReadOnlyList<(string Name, byte[] Key)> _keys;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using Urumi.Durable.Client;
+using Microsoft.DurableTask.Client;
 
-namespace Urumi.Durable.Hosting;
+namespace Urumi.Hosting.Http;
 
 /// <summary>The management URLs of one instance, as Durable Functions' check-status payload names them.</summary>
 public sealed record HttpManagementPayload(

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 
-namespace Urumi.Durable.Hosting;
+namespace Urumi.Hosting.Configuration;
 
 /// <summary>
 /// Loads configuration the way `func start` does: host.json under AzureFunctionsJobHost, then local.settings.json
@@ -14,14 +14,7 @@ public static class FunctionsHostConfiguration
     public static void Apply(ConfigurationManager configuration, string contentRoot, string[] args)
     {
         configuration.Sources.Clear();
-        var hostJson = Find(contentRoot, "host.json");
-        if (hostJson is not null)
-        {
-            configuration.AddInMemoryCollection(Flatten(hostJson, HostSection));
-            var logLevels = configuration.GetSection($"{HostSection}:logging:logLevel").GetChildren()
-                .Select(c => new KeyValuePair<string, string?>("Logging:LogLevel:" + (c.Key.Equals("default", StringComparison.OrdinalIgnoreCase) ? "Default" : c.Key), c.Value));
-            configuration.AddInMemoryCollection(logLevels.ToList());
-        }
+        AddHostJson(configuration, contentRoot);
         var localSettings = Find(contentRoot, "local.settings.json");
         if (localSettings is not null)
         {
@@ -35,6 +28,20 @@ public static class FunctionsHostConfiguration
         }
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);
+    }
+
+    /// <summary>Adds host.json under <see cref="HostSection"/>, and its logging levels as Logging:LogLevel.</summary>
+    public static void AddHostJson(IConfigurationManager configuration, string contentRoot)
+    {
+        var hostJson = Find(contentRoot, "host.json");
+        if (hostJson is null)
+        {
+            return;
+        }
+        configuration.AddInMemoryCollection(Flatten(hostJson, HostSection));
+        var logLevels = ((IConfiguration)configuration).GetSection($"{HostSection}:logging:logLevel").GetChildren()
+            .Select(c => new KeyValuePair<string, string?>("Logging:LogLevel:" + (c.Key.Equals("default", StringComparison.OrdinalIgnoreCase) ? "Default" : c.Key), c.Value));
+        configuration.AddInMemoryCollection(logLevels.ToList());
     }
 
     private static string? Find(string contentRoot, string file) =>

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Urumi.Durable.Hosting;
+namespace Urumi.Hosting.Http;
 
 /// <summary>RFC 9457 problem+json responses with a stable type.</summary>
 public static class Problems

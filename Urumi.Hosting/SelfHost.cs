@@ -1,0 +1,81 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Urumi.Hosting.Configuration;
+using Urumi.Hosting.Http;
+
+namespace Urumi.Hosting;
+
+/// <summary>
+/// Runs a function app's functions without the Functions host, the way `func start` presents them: host.json and
+/// local.settings.json, HTTP functions under the route prefix with function and admin keys, orchestrations and
+/// activities on DurableTask.Core over DurableTask.AzureStorage, the Durable Functions management API, /health and /alive.
+/// </summary>
+public static class SelfHost
+{
+    /// <summary>A builder whose host.json and local.settings.json come from <paramref name="contentRoot"/>.</summary>
+    public static SelfHostBuilder CreateBuilder(string[] args, string contentRoot, Type[] functionTypes)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot });
+        FunctionsHostConfiguration.Apply(builder.Configuration, contentRoot, args);
+        return new SelfHostBuilder(builder, functionTypes);
+    }
+}
+
+/// <summary>The self-host's builder: add the app's services, then <see cref="Build"/>.</summary>
+public sealed class SelfHostBuilder
+{
+    private readonly WebApplicationBuilder _builder;
+    private readonly IReadOnlyList<HttpFunction> _httpFunctions;
+
+    internal SelfHostBuilder(WebApplicationBuilder builder, Type[] functionTypes)
+    {
+        _builder = builder;
+        _httpFunctions = HttpFunction.FindIn(functionTypes);
+        builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection("Auth"));
+        builder.Services.AddSingleton<FunctionKeys>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddDurableSelfHost(builder.Configuration, functionTypes);
+    }
+
+    public IServiceCollection Services => _builder.Services;
+
+    public ConfigurationManager Configuration => _builder.Configuration;
+
+    public ILoggingBuilder Logging => _builder.Logging;
+
+    /// <summary>Builds the app with every function endpoint mapped. Declaration errors stop it here.</summary>
+    public WebApplication Build()
+    {
+        var app = _builder.Build();
+        _ = app.Services.GetRequiredService<FunctionKeys>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        var routePrefix = app.Configuration[$"{FunctionsHostConfiguration.HostSection}:extensions:http:routePrefix"] ?? "api";
+        app.MapHttpFunctions(_httpFunctions, routePrefix);
+        app.MapDurableSelfHostManagement();
+        app.MapGet("/alive", () => Results.Ok(new { status = "Alive" }));
+        app.MapGet("/health", HealthAsync);
+        return app;
+    }
+
+    /// <summary>Healthy when the task hub's storage answers within 5 s.</summary>
+    private static async Task<IResult> HealthAsync(DurableTaskClient client, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            await client.GetInstanceAsync("__urumi_health__", timeout.Token);
+            return Results.Ok(new { status = "Healthy", taskHub = client.Name });
+        }
+        catch (Exception e) when (e is OperationCanceledException or Azure.RequestFailedException or HttpRequestException)
+        {
+            return Problems.Create(503, "storage-unavailable", "Storage is unreachable", e.Message);
+        }
+    }
+}
