@@ -1,5 +1,5 @@
 using k8s;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 
 namespace Urumi.KubeSim.Testing;
 

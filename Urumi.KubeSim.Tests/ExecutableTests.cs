@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using k8s;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 
 namespace Urumi.KubeSim.Tests;
 

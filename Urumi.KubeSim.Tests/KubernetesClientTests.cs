@@ -3,7 +3,7 @@ using System.Text;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.KubeSim.Testing;
 using Urumi.KubeSim.Tests.Support;
 

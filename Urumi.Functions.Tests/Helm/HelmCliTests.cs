@@ -1,6 +1,6 @@
 using k8s;
 using k8s.Models;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Functions.Helm;
 using Urumi.KubeSim.Faults;
 using Urumi.KubeSim.Testing;

@@ -1,6 +1,6 @@
 using System.Net;
 using k8s;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Functions.Tests.Support;
 
 namespace Urumi.Functions.Tests.Provisioning;

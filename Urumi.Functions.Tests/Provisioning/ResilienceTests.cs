@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Net.Http.Json;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Functions.Provisioning;
 using Urumi.Functions.Tests.Support;
 using Urumi.KubeSim.Faults;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Functions.Provisioning;
 using Urumi.Functions.Tests.Support;
 using Urumi.KubeSim.Faults;

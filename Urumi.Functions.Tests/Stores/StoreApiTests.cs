@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using k8s;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Functions.Stores;
 using Urumi.Functions.Tests.Support;
 

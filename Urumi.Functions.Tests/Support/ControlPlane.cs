@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Urumi.Durable.Client;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Functions.Configuration;
 using Urumi.Functions.Provisioning;
 using Urumi.Functions.Stores;

@@ -8,7 +8,7 @@ using Urumi.Durable.Client;
 using Urumi.Durable.History;
 using Urumi.Durable.Hosting;
 using Urumi.Durable.Storage;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Functions;
 using Urumi.Functions.Provisioning;
 using Urumi.Functions.Stores;

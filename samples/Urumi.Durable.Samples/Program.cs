@@ -1,3 +1,0 @@
-using Urumi.Durable.Hosting;
-
-FunctionsApplication.CreateBuilder(args).Build().Run();
