@@ -1,0 +1,34 @@
+using DurableTask.AzureStorage;
+using Microsoft.Extensions.Logging;
+
+namespace Urumi.Hosting.Configuration;
+
+/// <summary>The durable settings mapped onto DurableTask.AzureStorage's, the one place that does it.</summary>
+public static class DurableTaskHubSettings
+{
+    public static AzureStorageOrchestrationServiceSettings ToServiceSettings(this DurableTaskHubOptions options, ILoggerFactory loggerFactory)
+    {
+        var storage = options.StorageProvider;
+        return new AzureStorageOrchestrationServiceSettings
+        {
+            StorageAccountClientProvider = new StorageAccountClientProvider(
+                storage.ConnectionString ?? throw new InvalidOperationException($"The setting {storage.ConnectionName} is not set.")),
+            TaskHubName = options.HubName,
+            MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivityFunctions,
+            MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestratorFunctions,
+            PartitionCount = storage.PartitionCount,
+            ControlQueueBatchSize = storage.ControlQueueBatchSize,
+            MaxQueuePollingInterval = storage.MaxQueuePollingInterval,
+            ControlQueueVisibilityTimeout = storage.ControlQueueVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = storage.WorkItemQueueVisibilityTimeout,
+            LeaseInterval = storage.LeaseInterval,
+            LeaseRenewInterval = storage.LeaseRenewInterval,
+            LeaseAcquireInterval = storage.LeaseAcquireInterval,
+            UseTablePartitionManagement = storage.UseTablePartitionManagement,
+            WorkerId = storage.WorkerId,
+            // As the extension: starting an instance whose id is running fails instead of being dropped silently.
+            ThrowExceptionOnInvalidDedupeStatus = true,
+            LoggerFactory = loggerFactory,
+        };
+    }
+}
