@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
-using Urumi.Durable.Storage.AzureStorage;
+using DurableTask.AzureStorage;
+using Microsoft.DurableTask.Client;
+using Urumi.Hosting;
+using Urumi.Hosting.Client;
 
 namespace Urumi.Testing;
 
@@ -51,12 +54,14 @@ public sealed class FunctionApp : IAsyncDisposable
 
     public bool HasExited => _process?.HasExited ?? true;
 
+    private const string StorageProvider = "AzureFunctionsJobHost__extensions__durableTask__storageProvider__";
+
     /// <summary>Storage settings that make failover quick enough for tests (blob leases are at least 15 s).</summary>
     public static Dictionary<string, string> FastFailover() => new()
     {
-        ["DurableTask__LeaseDuration"] = "00:00:15",
-        ["DurableTask__ControlQueueVisibilityTimeout"] = "00:00:10",
-        ["DurableTask__WorkItemQueueVisibilityTimeout"] = "00:00:10",
+        [StorageProvider + "leaseInterval"] = "00:00:15",
+        [StorageProvider + "controlQueueVisibilityTimeout"] = "00:00:10",
+        [StorageProvider + "workItemQueueVisibilityTimeout"] = "00:00:10",
     };
 
     public static async Task<FunctionApp> StartAsync(string connectionString, string hub, IDictionary<string, string>? settings = null, string? dll = null)
@@ -67,8 +72,16 @@ public sealed class FunctionApp : IAsyncDisposable
     }
 
     /// <summary>A client straight on the task hub's storage, to check what the app wrote.</summary>
-    public Client.DurableTaskClient CreateStorageClient() =>
-        new(new AzureTaskHubStorage(ConnectionString, Hub, 4, TimeSpan.FromSeconds(15)));
+    public DurableTaskClient CreateStorageClient() => new OrchestrationServiceDurableTaskClient("storage",
+        new OrchestrationServiceClientOptions
+        {
+            Client = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+            {
+                TaskHubName = Hub,
+                StorageAccountClientProvider = new StorageAccountClientProvider(ConnectionString),
+            }),
+            DataConverter = WorkerJson.Converter,
+        });
 
     public void Kill()
     {

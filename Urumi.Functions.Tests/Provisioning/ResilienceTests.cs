@@ -65,35 +65,39 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
     }
 
     [Fact]
-    public async Task When_the_control_plane_dies_between_a_stores_claims_and_its_start_a_recovery_starts_it_after_the_hold_but_not_one_whose_claims_are_missing()
+    public async Task When_the_control_plane_dies_between_a_stores_claims_and_its_start_the_request_sent_again_starts_it_and_abandoned_claims_are_taken_over()
     {
         var hold = TimeSpan.FromSeconds(3);
         await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string>
         {
             ["Urumi__ClaimHold"] = hold.ToString(),
-            ["URUMI_FAILPOINTS"] = "client.beforeHeldStart=1",
+            ["URUMI_FAILPOINTS"] = "stores.beforeStart=1",
         });
         using var alice = plane.As(ControlPlane.AliceKey);
-        // The POST claims the name and a slot beside writing its held provisioning, then dies before starting it.
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => ControlPlane.CreateAsync(alice, new { name = "lazarus", engine = "woocommerce" }));
+        // The POST claims the name and a slot, then dies before starting the provisioning.
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => ControlPlane.CreateAsync(alice, new { name = "lazarus", engine = "woocommerce" }, "lazarus-1"));
         await plane.App.WaitForExitAsync(TimeSpan.FromSeconds(30));
-        // A held provisioning whose request was refused (it holds no claims) and whose process died before discarding it.
-        var ghost = await plane.HoldProvisioningAsync("ghost-0000", "ghost", hold);
-
+        plane.App.Settings["URUMI_FAILPOINTS"] = "stores.beforeStart=1";
+        await plane.App.RestartAsync();
+        // The same again, without a key: its claims are abandoned when the process dies.
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => ControlPlane.CreateAsync(alice, new { name = "phoenix", engine = "woocommerce" }));
+        await plane.App.WaitForExitAsync(TimeSpan.FromSeconds(30));
         plane.App.Settings.Remove("URUMI_FAILPOINTS");
         await plane.App.RestartAsync();
 
-        var stores = await Eventually.Until(async () => (await alice.GetFromJsonAsync<JsonObject>("/api/stores"))!["items"]!.AsArray(),
-            items => items.Any(s => (string?)s!["name"] == "lazarus"), TimeSpan.FromSeconds(60), "the held store to be started and recorded");
-        var id = (string)stores.Single(s => (string?)s!["name"] == "lazarus")!["id"]!;
-        await plane.WaitForPhaseAsync(id, "Ready", TimeSpan.FromSeconds(180));
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var skipped = await plane.Storage().WaitForInstanceCompletionAsync(ghost.InstanceId, true, cts.Token);
-        Assert.Equal("Skipped", skipped.ReadOutputAs<ProvisionResult>()!.Outcome);
-        Assert.Equal(HttpStatusCode.NotFound, (await plane.Admin.GetAsync("/api/stores/ghost-0000")).StatusCode);
-        var release = Assert.Single(JsonNode.Parse(await plane.ListReleasesAsync())!.AsArray());
-        Assert.Equal(id, (string?)release!["name"]);
-        Assert.Contains("holds no claims", plane.App.Output, StringComparison.Ordinal);
+        // The first request, sent again with its key, starts the store it claimed for.
+        var again = await ControlPlane.CreateAsync(alice, new { name = "lazarus", engine = "woocommerce" }, "lazarus-1");
+        Assert.Equal(HttpStatusCode.Accepted, again.Response.StatusCode);
+        var lazarus = (string)again.Body!["store"]!["id"]!;
+        // A new request for the abandoned name is refused while the claim may still be in use, then takes it over.
+        var phoenix = await Eventually.Until(() => ControlPlane.CreateAsync(alice, new { name = "phoenix", engine = "woocommerce" }),
+            r => r.Response.StatusCode == HttpStatusCode.Accepted, TimeSpan.FromSeconds(30), "the abandoned claim on 'phoenix' to be taken over");
+        var phoenixId = (string)phoenix.Body!["store"]!["id"]!;
+
+        await plane.WaitForPhaseAsync(lazarus, "Ready", TimeSpan.FromSeconds(180));
+        await plane.WaitForPhaseAsync(phoenixId, "Ready", TimeSpan.FromSeconds(180));
+        var releases = JsonNode.Parse(await plane.ListReleasesAsync())!.AsArray().Select(r => (string?)r!["name"]).Order().ToList();
+        Assert.Equal(new[] { lazarus, phoenixId }.Order(), releases);
     }
 
     [Fact]

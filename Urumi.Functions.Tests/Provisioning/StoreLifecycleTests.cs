@@ -177,12 +177,12 @@ public sealed class StoreLifecycleTests(AzuriteFixture fixture)
         Assert.All(secrets, s => Assert.True(s.Length >= 32));
         var storage = plane.Storage();
         var texts = new List<string> { plane.App.Output };
-        await foreach (var instance in storage.GetAllInstancesAsync(new Urumi.Durable.Client.OrchestrationQuery { FetchInputsAndOutputs = true }))
+        await foreach (var instance in storage.GetAllInstancesAsync(new Microsoft.DurableTask.Client.OrchestrationQuery { FetchInputsAndOutputs = true }))
         {
             texts.Add($"{instance.SerializedInput}{instance.SerializedOutput}{instance.SerializedCustomStatus}{instance.FailureDetails}");
             foreach (var e in await storage.GetOrchestrationHistoryAsync(instance.InstanceId))
             {
-                texts.Add($"{e.Input}{e.Result}{e.FailureDetails}{e.Name}");
+                texts.Add(System.Text.Json.JsonSerializer.Serialize(e, e.GetType()));
             }
         }
         Assert.True(texts.Count > 10, "the scan found the histories");

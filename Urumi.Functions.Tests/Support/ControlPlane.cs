@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Urumi.Durable.Client;
+using Microsoft.DurableTask.Client;
 using Urumi.Testing;
 using Urumi.Functions.Configuration;
 using Urumi.Functions.Provisioning;
@@ -140,17 +140,6 @@ public sealed class ControlPlane : IAsyncDisposable
             $"store {id} to be {phase}");
         Assert.True((string?)store["phase"] == phase, $"store {id} is {store["phase"]}, not {phase}: {store["lastError"]}\n{store}\n--- app output ---\n{Tail(App.Output)}");
         return store;
-    }
-
-    /// <summary>
-    /// Writes alice's first provisioning of store <paramref name="storeId"/> held, straight on the task hub, as a POST
-    /// does beside its claims; no claim is made for it.
-    /// </summary>
-    public async Task<HeldOrchestration> HoldProvisioningAsync(string storeId, string name, TimeSpan hold)
-    {
-        var request = new StoreRequest(storeId, name, "woocommerce", "small", "alice", $"http://{storeId}.localtest.me", 1, false,
-            new Requester("alice", "127.0.0.1"), ProvisioningPolicy.From(new ProvisioningSettings()), DateTimeOffset.UtcNow);
-        return await Storage().HoldNewOrchestrationInstanceAsync(nameof(ProvisionStore), request, Store.ProvisionInstanceId(storeId, 1), hold);
     }
 
     public async Task<CommandResult> HelmAsync(params string[] arguments) => await Sim.RunAsync(HelmTool, arguments);

@@ -6,6 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using DurableTask.Core.Exceptions;
 using Microsoft.DurableTask.Client;
+using Urumi.Hosting;
 using Urumi.Hosting.Http;
 using Urumi.Functions.Audit;
 using Urumi.Functions.Configuration;
@@ -92,6 +93,7 @@ public sealed class StoreFunctions(
             nameClaim is { IsCompletedSuccessfully: true, Result: null } ? registry.ReleaseClaimAsync(caller.Owner, body.Name, id, CancellationToken.None) : Task.CompletedTask,
             slotClaim is { IsCompletedSuccessfully: true, Result: { } slot } ? registry.ReleaseClaimAsync(caller.Owner, slot, id, CancellationToken.None) : Task.CompletedTask);
 
+        FailPoints.Hit("stores.beforeStart");
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, new StartOrchestrationOptions(provisionId), CancellationToken.None);

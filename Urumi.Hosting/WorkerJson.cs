@@ -1,0 +1,17 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.DurableTask.Converters;
+
+namespace Urumi.Hosting;
+
+/// <summary>
+/// JSON as the Functions isolated worker writes orchestration payloads by default (System.Text.Json's web defaults:
+/// camelCase), so inputs, outputs and custom status read the same whichever host wrote them.
+/// </summary>
+public static class WorkerJson
+{
+    public static JsonDataConverter Converter { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    });
+}
