@@ -1,11 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Urumi.Durable.Client;
-using Urumi.Durable.History;
-using Urumi.Durable.Testing;
-using Urumi.Durable.Tests.Support;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using DurableTask.Core.History;
+using Urumi.Testing;
 
-namespace Urumi.Durable.Tests.Integration;
+namespace Urumi.Samples.Tests;
 
 /// <summary>Helpers shared by the kill -9 tests: start samples over HTTP, wait, and check histories.</summary>
 internal static class CrashRecovery
@@ -33,7 +33,7 @@ internal static class CrashRecovery
         return ids;
     }
 
-    public static Task<IReadOnlyList<HistoryEvent>> WaitForHistoryAsync(DurableTaskClient client, string id, Func<IReadOnlyList<HistoryEvent>, bool> condition, string what) =>
+    public static Task<IList<HistoryEvent>> WaitForHistoryAsync(DurableTaskClient client, string id, Func<IList<HistoryEvent>, bool> condition, string what) =>
         Eventually.Until(() => client.GetOrchestrationHistoryAsync(id), condition, TimeSpan.FromSeconds(60), what);
 
     public static async Task<List<OrchestrationMetadata>> WaitAllCompletedAsync(DurableTaskClient client, IEnumerable<string> ids, TimeSpan timeout, Func<string> diagnostics)
@@ -54,15 +54,21 @@ internal static class CrashRecovery
         }
     }
 
-    /// <summary>Every scheduled activity, timer and sub-orchestration has exactly one completion; one ExecutionCompleted.</summary>
+    /// <summary>Every scheduled activity and timer has exactly one completion; one ExecutionCompleted.</summary>
     public static async Task AssertExactlyOnceCompletionsAsync(DurableTaskClient client, string id)
     {
         var history = await client.GetOrchestrationHistoryAsync(id);
-        var scheduled = history.Where(e => e.EventType is EventType.TaskScheduled or EventType.TimerCreated).Select(e => e.EventId).Order().ToList();
-        var completions = history.Where(e => e.EventType is EventType.TaskCompleted or EventType.TaskFailed or EventType.TimerFired).Select(e => e.TaskScheduledId).Order().ToList();
-        Assert.Equal(scheduled.Where(s => history.Any(e => e.EventType == EventType.TaskScheduled && e.EventId == s)),
-            completions.Where(c => history.Any(e => e.EventType == EventType.TaskScheduled && e.EventId == c)));
-        Assert.Equal(completions.Distinct().Count(), completions.Count);
-        Assert.Single(history, e => e.EventType == EventType.ExecutionCompleted);
+        var scheduled = history.Where(e => e is TaskScheduledEvent or TimerCreatedEvent).Select(e => e.EventId).Order().ToList();
+        var completions = history.Select(CompletionOf).OfType<int>().Order().ToList();
+        Assert.Equal(scheduled, completions);
+        Assert.Single(history, e => e is ExecutionCompletedEvent);
     }
+
+    private static int? CompletionOf(HistoryEvent e) => e switch
+    {
+        TaskCompletedEvent c => c.TaskScheduledId,
+        TaskFailedEvent f => f.TaskScheduledId,
+        TimerFiredEvent t => t.TimerId,
+        _ => null,
+    };
 }

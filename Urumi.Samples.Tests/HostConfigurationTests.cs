@@ -1,10 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Urumi.Durable.Hosting;
-using Urumi.Durable.Tests.Engine;
-using Urumi.Durable.Worker;
+using Urumi.Hosting;
+using Urumi.Hosting.Configuration;
+using Urumi.Hosting.Http;
+using Urumi.Samples;
 
-namespace Urumi.Durable.Tests.Hosting;
+namespace Urumi.Samples.Tests;
 
 public sealed class HostConfigurationTests : IDisposable
 {
@@ -31,17 +32,17 @@ public sealed class HostConfigurationTests : IDisposable
             }
             """);
         Write("local.settings.json", """
-            { "IsEncrypted": false, "Values": { "AzureWebJobsStorage": "InMemory", "Auth:AdminKey": "from-local-settings", "Auth__Keys__bob": "bob-key" } }
+            { "IsEncrypted": false, "Values": { "AzureWebJobsStorage": "UseDevelopmentStorage=true", "Auth:AdminKey": "from-local-settings", "Auth__Keys__bob": "bob-key" } }
             """);
 
-        await using var app = FunctionsApplication.CreateBuilder(["--urls", "http://127.0.0.1:0"], _root, [typeof(TestFunctions)]).Build();
-        var options = app.Services.GetRequiredService<IOptions<DurableTaskOptions>>().Value;
+        await using var app = SelfHost.CreateBuilder(["--urls", "http://127.0.0.1:0"], _root, [typeof(HelloSequence), typeof(Starter)]).Build();
+        var options = app.Services.GetRequiredService<IOptions<DurableTaskHubOptions>>().Value;
 
         Assert.Equal("ConfiguredHub", options.HubName);
-        Assert.Equal(3, options.PartitionCount);
+        Assert.Equal(3, options.StorageProvider.PartitionCount);
         Assert.Equal(7, options.MaxConcurrentActivityFunctions);
         Assert.Equal(9, options.MaxConcurrentOrchestratorFunctions);
-        Assert.Equal(TimeSpan.FromMilliseconds(500), options.MaxQueuePollingInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.StorageProvider.MaxQueuePollingInterval);
         Assert.Equal("from-local-settings", app.Services.GetRequiredService<FunctionKeys>().AdminKey);
         Assert.Equal("bob-key", app.Configuration["Auth:Keys:bob"]);
         Assert.Equal("v1", app.Configuration["AzureFunctionsJobHost:extensions:http:routePrefix"]);
@@ -51,30 +52,30 @@ public sealed class HostConfigurationTests : IDisposable
     [Fact]
     public async Task Command_line_and_environment_settings_override_local_settings()
     {
-        Write("local.settings.json", """{ "Values": { "AzureWebJobsStorage": "InMemory", "Auth:AdminKey": "local" } }""");
+        Write("local.settings.json", """{ "Values": { "AzureWebJobsStorage": "UseDevelopmentStorage=true", "Auth:AdminKey": "local" } }""");
 
-        await using var app = FunctionsApplication.CreateBuilder(["--Auth:AdminKey=override"], _root, [typeof(TestFunctions)]).Build();
+        await using var app = SelfHost.CreateBuilder(["--Auth:AdminKey=override"], _root, [typeof(HelloSequence), typeof(Starter)]).Build();
 
         Assert.Equal("override", app.Services.GetRequiredService<FunctionKeys>().AdminKey);
     }
 
     [Fact]
-    public async Task Invalid_engine_options_stop_start_up_with_a_message()
+    public async Task Invalid_durable_options_stop_start_up_with_a_message()
     {
         Write("host.json", """{ "extensions": { "durableTask": { "hubName": "no spaces allowed", "storageProvider": { "partitionCount": 40 } } } }""");
-        Write("local.settings.json", """{ "Values": { "AzureWebJobsStorage": "InMemory" } }""");
+        Write("local.settings.json", """{ "Values": { "AzureWebJobsStorage": "UseDevelopmentStorage=true" } }""");
 
-        await using var app = FunctionsApplication.CreateBuilder(["--urls", "http://127.0.0.1:0"], _root, [typeof(TestFunctions)]).Build();
+        await using var app = SelfHost.CreateBuilder(["--urls", "http://127.0.0.1:0"], _root, [typeof(HelloSequence), typeof(Starter)]).Build();
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 
         Assert.Contains("hubName", e.Message);
-        Assert.Contains("PartitionCount", e.Message);
+        Assert.Contains("partitionCount", e.Message);
     }
 
     [Fact]
     public async Task A_missing_storage_connection_stops_start_up_saying_what_to_set()
     {
-        await using var app = FunctionsApplication.CreateBuilder(["--urls", "http://127.0.0.1:0"], _root, [typeof(TestFunctions)]).Build();
+        await using var app = SelfHost.CreateBuilder(["--urls", "http://127.0.0.1:0"], _root, [typeof(HelloSequence), typeof(Starter)]).Build();
 
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 

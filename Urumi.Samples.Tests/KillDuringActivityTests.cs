@@ -1,9 +1,8 @@
-using Urumi.Durable.Client;
-using Urumi.Durable.History;
-using Urumi.Durable.Testing;
-using Urumi.Durable.Tests.Support;
+using Microsoft.DurableTask.Client;
+using DurableTask.Core.History;
+using Urumi.Testing;
 
-namespace Urumi.Durable.Tests.Integration;
+namespace Urumi.Samples.Tests;
 
 public sealed class KillDuringActivityTests
 {

@@ -1,8 +1,7 @@
-using Urumi.Durable.History;
-using Urumi.Durable.Testing;
-using Urumi.Durable.Tests.Support;
+using DurableTask.Core.History;
+using Urumi.Testing;
 
-namespace Urumi.Durable.Tests.Integration;
+namespace Urumi.Samples.Tests;
 
 public sealed class KillDuringTimerTests
 {

@@ -3,10 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Urumi.Durable.Testing;
-using Urumi.Durable.Tests.Support;
+using Urumi.Testing;
 
-namespace Urumi.Durable.Tests.Integration;
+namespace Urumi.Samples.Tests;
 
 /// <summary>Routes, status codes and payloads of the management API and the samples' HTTP functions.</summary>
 public sealed class ManagementApiContractTests(SamplesAppFixture fixture) : IClassFixture<SamplesAppFixture>

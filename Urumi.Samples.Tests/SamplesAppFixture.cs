@@ -1,7 +1,6 @@
-using Urumi.Durable.Testing;
-using Urumi.Durable.Tests.Support;
+using Urumi.Testing;
 
-namespace Urumi.Durable.Tests.Integration;
+namespace Urumi.Samples.Tests;
 
 /// <summary>One Azurite and one samples app process shared by a test class.</summary>
 public sealed class SamplesAppFixture : IAsyncLifetime

@@ -116,7 +116,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         var process = _process;
         foreach (var port in new[] { BlobPort, QueuePort, TablePort })
         {
-            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(30), () => "Azurite said: " + Output, () => process.HasExited);
+            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(90), () => "Azurite said: " + Output, () => process.HasExited);
         }
     }
 

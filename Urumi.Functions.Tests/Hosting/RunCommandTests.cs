@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Urumi.Testing;
 
 namespace Urumi.Functions.Tests.Hosting;
@@ -5,14 +6,19 @@ namespace Urumi.Functions.Tests.Hosting;
 public sealed class RunCommandTests
 {
     [Fact]
-    public async Task Dotnet_run_starts_the_app_in_the_function_app_folder_where_host_json_and_local_settings_json_are()
+    public async Task Dotnet_run_without_Core_Tools_self_hosts_the_app_in_the_function_app_folder_where_host_json_and_local_settings_json_are()
     {
-        // `dotnet run --project Urumi.Functions` (eng/run.sh, the README) runs in RunWorkingDirectory; the app reads
-        // host.json and local.settings.json from its working directory, as `func start` does.
-        var result = (await CommandLine.RunAsync("dotnet", ["msbuild", "Urumi.Functions", "-getProperty:RunWorkingDirectory"], workingDirectory: Repo.Root,
+        // `dotnet run --project Urumi.Functions` (eng/run.sh, the README) runs what ComputeRunArguments decides: the
+        // Worker SDK's `func start` where Core Tools are installed (not here), else the app itself, self-hosted, in
+        // the folder where it reads host.json and local.settings.json, as `func start` does.
+        var result = (await CommandLine.RunAsync("dotnet", ["msbuild", "Urumi.Functions", "-t:ComputeRunArguments", "-p:Configuration=" + Repo.Configuration,
+            "-getProperty:RunWorkingDirectory", "-getProperty:RunCommand", "-getProperty:RunArguments"], workingDirectory: Repo.Root,
             timeout: TimeSpan.FromMinutes(2))).EnsureSuccess();
+        var run = JsonNode.Parse(result.Stdout)!["Properties"]!;
 
-        var folder = Path.GetFullPath(result.Stdout.Trim());
+        Assert.Equal("dotnet", Path.GetFileName((string?)run["RunCommand"]));
+        Assert.EndsWith("Urumi.Functions.dll\"", (string?)run["RunArguments"], StringComparison.Ordinal);
+        var folder = Path.GetFullPath((string)run["RunWorkingDirectory"]!);
 
         Assert.Equal(Path.GetFullPath(Repo.Root).TrimEnd('/'), folder.TrimEnd('/'));
         Assert.True(File.Exists(Path.Combine(folder, "host.json")));
