@@ -27,12 +27,9 @@ public static class DurableTaskManagementApi
         api.MapDelete("instances/{instanceId}", PurgeAsync);
         api.MapDelete("instances", PurgeManyAsync);
         api.MapPost("instances/{instanceId}/raiseEvent/{eventName}", RaiseEventAsync);
-        api.MapPost("instances/{instanceId}/terminate", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
-            ControlAsync(client, instanceId, ct, () => client.TerminateInstanceAsync(instanceId, reason, ct)));
-        api.MapPost("instances/{instanceId}/suspend", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
-            ControlAsync(client, instanceId, ct, () => client.SuspendInstanceAsync(instanceId, reason, ct)));
-        api.MapPost("instances/{instanceId}/resume", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
-            ControlAsync(client, instanceId, ct, () => client.ResumeInstanceAsync(instanceId, reason, ct)));
+        api.MapPost("instances/{instanceId}/terminate", TerminateAsync);
+        api.MapPost("instances/{instanceId}/suspend", SuspendAsync);
+        api.MapPost("instances/{instanceId}/resume", ResumeAsync);
         api.MapPost("instances/{instanceId}/restart", RestartAsync);
         return api;
     }
@@ -54,7 +51,8 @@ public static class DurableTaskManagementApi
         }
         try
         {
-            var id = await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId), ct);
+            var options = new StartOrchestrationOptions(instanceId);
+            var id = await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, options, ct);
             return HttpManagementPayload.CheckStatusResponse(request, id);
         }
         catch (OrchestrationAlreadyExistsException e)
@@ -67,7 +65,8 @@ public static class DurableTaskManagementApi
         }
     }
 
-    private static async Task<IResult> GetStatusAsync(string instanceId, HttpRequest request, DurableTaskClient client, CancellationToken ct)
+    private static async Task<IResult> GetStatusAsync(
+        string instanceId, HttpRequest request, DurableTaskClient client, CancellationToken ct)
     {
         var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, ct);
         if (metadata is null)
@@ -82,7 +81,8 @@ public static class DurableTaskManagementApi
             return Results.Json(body);
         }
         request.HttpContext.Response.Headers.RetryAfter = "1";
-        request.HttpContext.Response.Headers.Location = HttpManagementPayload.For(request, instanceId).StatusQueryGetUri;
+        var statusUri = HttpManagementPayload.For(request, instanceId).StatusQueryGetUri;
+        request.HttpContext.Response.Headers.Location = statusUri;
         return Results.Json(body, statusCode: StatusCodes.Status202Accepted);
     }
 
@@ -96,13 +96,15 @@ public static class DurableTaskManagementApi
         var token = request.Headers["x-ms-continuation-token"].FirstOrDefault();
         var query = new OrchestrationQuery(filter.CreatedFrom, filter.CreatedTo, filter.Statuses,
             InstanceIdPrefix: filter.InstanceIdPrefix, PageSize: top, FetchInputsAndOutputs: true);
-        var page = await FirstPageAsync(client.GetAllInstancesAsync(query), string.IsNullOrEmpty(token) ? null : token, top, ct);
+        var continuation = string.IsNullOrEmpty(token) ? null : token;
+        var page = await FirstPageAsync(client.GetAllInstancesAsync(query), continuation, top, ct);
         if (page.ContinuationToken is not null)
         {
             request.HttpContext.Response.Headers["x-ms-continuation-token"] = page.ContinuationToken;
         }
         var showInput = Flag(request, "showInput");
-        return Results.Json(new JsonArray([.. page.Values.Select(m => (JsonNode)StatusResponse.Build(m, null, showInput, false))]));
+        var items = page.Values.Select(m => (JsonNode)StatusResponse.Build(m, null, showInput, false));
+        return Results.Json(new JsonArray([.. items]));
     }
 
     private static async Task<IResult> PurgeAsync(string instanceId, DurableTaskClient client, CancellationToken ct)
@@ -130,7 +132,8 @@ public static class DurableTaskManagementApi
         }
     }
 
-    private static async Task<IResult> PurgeManyAsync(HttpRequest request, DurableTaskClient client, CancellationToken ct)
+    private static async Task<IResult> PurgeManyAsync(
+        HttpRequest request, DurableTaskClient client, CancellationToken ct)
     {
         if (InstanceFilter.Parse(request.Query, out var problem) is not { } filter)
         {
@@ -144,9 +147,11 @@ public static class DurableTaskManagementApi
                 + $"not {string.Join(", ", live)}.");
         }
         var statuses = filter.Statuses ?? [.. RuntimeStatuses.Terminal];
-        var result = await client.PurgeAllInstancesAsync(new PurgeInstancesFilter(filter.CreatedFrom, filter.CreatedTo, statuses), ct);
+        var purge = new PurgeInstancesFilter(filter.CreatedFrom, filter.CreatedTo, statuses);
+        var result = await client.PurgeAllInstancesAsync(purge, ct);
         return result.PurgedInstanceCount == 0
-            ? ManagementProblems.Create(404, "no-instances", "No instances matched", "No terminal instance matched the filter; nothing was purged.")
+            ? ManagementProblems.Create(404, "no-instances", "No instances matched",
+                "No terminal instance matched the filter; nothing was purged.")
             : Results.Json(new { instancesDeleted = result.PurgedInstanceCount });
     }
 
@@ -154,10 +159,24 @@ public static class DurableTaskManagementApi
         string instanceId, string eventName, HttpRequest request, DurableTaskClient client, CancellationToken ct)
     {
         var (payload, error) = await ReadJsonAsync(request, ct);
-        return error ?? await ControlAsync(client, instanceId, ct, () => client.RaiseEventAsync(instanceId, eventName, payload, ct));
+        return error ?? await ControlAsync(
+            client, instanceId, ct, () => client.RaiseEventAsync(instanceId, eventName, payload, ct));
     }
 
-    private static async Task<IResult> RestartAsync(string instanceId, HttpRequest request, DurableTaskClient client, CancellationToken ct)
+    private static Task<IResult> TerminateAsync(
+        string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
+        ControlAsync(client, instanceId, ct, () => client.TerminateInstanceAsync(instanceId, reason, ct));
+
+    private static Task<IResult> SuspendAsync(
+        string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
+        ControlAsync(client, instanceId, ct, () => client.SuspendInstanceAsync(instanceId, reason, ct));
+
+    private static Task<IResult> ResumeAsync(
+        string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
+        ControlAsync(client, instanceId, ct, () => client.ResumeInstanceAsync(instanceId, reason, ct));
+
+    private static async Task<IResult> RestartAsync(
+        string instanceId, HttpRequest request, DurableTaskClient client, CancellationToken ct)
     {
         if (await client.GetInstanceAsync(instanceId, cancellation: ct) is null)
         {
@@ -176,7 +195,8 @@ public static class DurableTaskManagementApi
     }
 
     /// <summary>An operation on a live instance: 404 when there is none, 410 when it has already ended.</summary>
-    private static async Task<IResult> ControlAsync(DurableTaskClient client, string instanceId, CancellationToken ct, Func<Task> action)
+    private static async Task<IResult> ControlAsync(
+        DurableTaskClient client, string instanceId, CancellationToken ct, Func<Task> action)
     {
         var metadata = await client.GetInstanceAsync(instanceId, cancellation: ct);
         if (metadata is null)

@@ -17,7 +17,8 @@ internal static class HistoryView
         var rows = new JsonArray();
         foreach (var e in history)
         {
-            if (e is OrchestratorStartedEvent or OrchestratorCompletedEvent or TaskScheduledEvent or SubOrchestrationInstanceCreatedEvent)
+            if (e is OrchestratorStartedEvent or OrchestratorCompletedEvent
+                or TaskScheduledEvent or SubOrchestrationInstanceCreatedEvent)
             {
                 continue;
             }
@@ -107,7 +108,8 @@ internal static class HistoryView
         }
     }
 
-    private static void Scheduling(JsonObject row, int scheduledId, Dictionary<int, HistoryEvent> scheduled, bool showInput)
+    private static void Scheduling(
+        JsonObject row, int scheduledId, Dictionary<int, HistoryEvent> scheduled, bool showInput)
     {
         if (!scheduled.TryGetValue(scheduledId, out var s))
         {

@@ -18,7 +18,8 @@ public sealed record HttpManagementPayload(
     /// <summary>The payload for an instance, with absolute URLs on the host the request came to.</summary>
     public static HttpManagementPayload For(HttpRequest request, string instanceId)
     {
-        var instance = $"{request.Scheme}://{request.Host}{request.PathBase}{WebhookPath}/instances/{Uri.EscapeDataString(instanceId)}";
+        var baseUri = $"{request.Scheme}://{request.Host}{request.PathBase}{WebhookPath}";
+        var instance = $"{baseUri}/instances/{Uri.EscapeDataString(instanceId)}";
         return new HttpManagementPayload(
             instanceId,
             instance,

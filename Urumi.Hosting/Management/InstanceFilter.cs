@@ -15,7 +15,8 @@ internal sealed record InstanceFilter(
     public static InstanceFilter? Parse(IQueryCollection query, out IResult? problem)
     {
         problem = null;
-        if (!TryTime(query, "createdTimeFrom", out var from, ref problem) || !TryTime(query, "createdTimeTo", out var to, ref problem))
+        if (!TryTime(query, "createdTimeFrom", out var from, ref problem)
+            || !TryTime(query, "createdTimeTo", out var to, ref problem))
         {
             return null;
         }
@@ -25,10 +26,12 @@ internal sealed record InstanceFilter(
             statuses = [];
             foreach (var s in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                if (!Enum.TryParse<OrchestrationRuntimeStatus>(s, ignoreCase: true, out var status) || int.TryParse(s, out _))
+                if (!Enum.TryParse<OrchestrationRuntimeStatus>(s, ignoreCase: true, out var status)
+                    || int.TryParse(s, out _))
                 {
                     problem = ManagementProblems.InvalidQuery("runtimeStatus",
-                        $"'{s}' is not a runtime status ({string.Join(", ", Enum.GetNames<OrchestrationRuntimeStatus>())}).");
+                        $"'{s}' is not a runtime status "
+                        + $"({string.Join(", ", Enum.GetNames<OrchestrationRuntimeStatus>())}).");
                     return null;
                 }
                 statuses.Add(status);
@@ -44,7 +47,8 @@ internal sealed record InstanceFilter(
         {
             return true;
         }
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        if (!DateTimeOffset.TryParse(
+            text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
         {
             problem = ManagementProblems.InvalidQuery(name, $"'{text}' is not a date-time.");
             return false;

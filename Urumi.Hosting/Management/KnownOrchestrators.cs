@@ -10,6 +10,7 @@ public sealed class KnownOrchestrators(IEnumerable<string> names)
 
     public IReadOnlyList<string> Names => _names;
 
-    /// <summary>The registered spelling of <paramref name="name"/>, or null when no orchestrator has that name.</summary>
-    public string? Resolve(string name) => _names.FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase));
+    /// <summary>The registered spelling of <paramref name="name"/>, or null when none has that name.</summary>
+    public string? Resolve(string name) =>
+        _names.FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase));
 }

@@ -13,7 +13,8 @@ internal static class StatusResponse
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    public static JsonObject Build(OrchestrationMetadata m, IList<HistoryEvent>? history, bool showInput, bool showHistoryOutput)
+    public static JsonObject Build(
+        OrchestrationMetadata m, IList<HistoryEvent>? history, bool showInput, bool showHistoryOutput)
     {
         var terminal = RuntimeStatuses.IsTerminal(m.RuntimeStatus);
         var body = new JsonObject
