@@ -35,15 +35,21 @@ public sealed class ManagementApiHost : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddDurableTaskClient(b => b.UseOrchestrationService(_ => Engine.Service));
-        builder.Services.AddSingleton(new KnownOrchestrators(
-            [TestOrchestrations.Greeting, TestOrchestrations.Approval, TestOrchestrations.Failing, TestOrchestrations.Parent]));
+        builder.Services.AddSingleton(new KnownOrchestrators([
+            TestOrchestrations.Greeting,
+            TestOrchestrations.Approval,
+            TestOrchestrations.Failing,
+            TestOrchestrations.Parent,
+        ]));
         _app = builder.Build();
         _app.MapDurableTaskManagementApi().AddEndpointFilter(async (context, next) =>
             context.HttpContext.Request.Headers[AdminKeyHeader] == AdminKey
                 ? await next(context)
-                : Results.Problem(statusCode: 401, title: "Admin key required", type: "https://urumi.dev/problems/unauthorized"));
+                : Results.Problem(
+                    statusCode: 401, title: "Admin key required", type: "https://urumi.dev/problems/unauthorized"));
         await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
+        var address = addresses.Addresses.First();
         BaseAddress = new Uri(address);
         Http = new HttpClient { BaseAddress = BaseAddress };
         Http.DefaultRequestHeaders.Add(AdminKeyHeader, AdminKey);

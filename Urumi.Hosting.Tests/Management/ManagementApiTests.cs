@@ -8,7 +8,7 @@ using Urumi.Hosting.Tests.Client;
 
 namespace Urumi.Hosting.Tests.Management;
 
-/// <summary>Routes, status codes and payloads of the management API (the contract Urumi's tests have checked).</summary>
+/// <summary>Routes, status codes and payloads of the management API (the contract Urumi's tests check).</summary>
 public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<ManagementApiHost>
 {
     private const string Base = "/runtime/webhooks/durabletask";
@@ -43,7 +43,8 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
         var id = await StartApprovalAsync("dup");
 
         var unknown = await Http.PostAsync($"{Base}/orchestrators/NoSuchThing", null);
-        var badJson = await Http.PostAsync($"{Base}/orchestrators/Greeting", new StringContent("{not json", Encoding.UTF8, "application/json"));
+        var badJson = await Http.PostAsync(
+            $"{Base}/orchestrators/Greeting", new StringContent("{not json", Encoding.UTF8, "application/json"));
         var badId = await Http.PostAsync($"{Base}/orchestrators/Greeting/a%23b", Json("x"));
         var duplicate = await Http.PostAsync($"{Base}/orchestrators/Approval/{id}", Json(new Order(id, 2)));
 
@@ -61,13 +62,16 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
 
         var running = await Http.GetAsync($"{Base}/instances/{id}");
         var body = await running.Content.ReadFromJsonAsync<JsonObject>();
-        var raised = await Http.PostAsync($"{Base}/instances/{id}/raiseEvent/Approval", Json(new Decision(true, "ana")));
+        var raised = await Http.PostAsync(
+            $"{Base}/instances/{id}/raiseEvent/Approval", Json(new Decision(true, "ana")));
         var done = await WaitStatusAsync(id, "Completed");
-        var withHistory = await Http.GetFromJsonAsync<JsonObject>($"{Base}/instances/{id}?showHistory=true&showHistoryOutput=true");
+        var withHistory = await Http.GetFromJsonAsync<JsonObject>(
+            $"{Base}/instances/{id}?showHistory=true&showHistoryOutput=true");
         var withoutInput = await Http.GetFromJsonAsync<JsonObject>($"{Base}/instances/{id}?showInput=false");
 
         Assert.Equal(HttpStatusCode.Accepted, running.StatusCode);
-        Assert.Equal($"{host.BaseAddress.ToString().TrimEnd('/')}{Base}/instances/{id}", running.Headers.Location!.ToString());
+        Assert.Equal(
+            $"{host.BaseAddress.ToString().TrimEnd('/')}{Base}/instances/{id}", running.Headers.Location!.ToString());
         Assert.NotNull(running.Headers.RetryAfter);
         Assert.Equal("Running", body!["runtimeStatus"]!.GetValue<string>());
         Assert.Equal("waiting", body["customStatus"]!["stage"]!.GetValue<string>());
@@ -87,7 +91,8 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
         var id = await StartAsync("Greeting", "Lima");
         await WaitStatusAsync(id, "Completed");
 
-        var body = await Http.GetFromJsonAsync<JsonObject>($"{Base}/instances/{id}?showHistory=true&showHistoryOutput=true");
+        var body = await Http.GetFromJsonAsync<JsonObject>(
+            $"{Base}/instances/{id}?showHistory=true&showHistoryOutput=true");
 
         var rows = body!["historyEvents"]!.AsArray();
         var completed = Assert.Single(rows, e => e!["EventType"]!.GetValue<string>() == "TaskCompleted")!;
@@ -95,7 +100,8 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
         Assert.NotNull(completed["ScheduledTime"]);
         Assert.NotNull(completed["Timestamp"]);
         Assert.Equal("Hello Lima!", completed["Result"]!.GetValue<string>());
-        Assert.DoesNotContain(rows, e => e!["EventType"]!.GetValue<string>() is "TaskScheduled" or "OrchestratorStarted" or "OrchestratorCompleted");
+        Assert.DoesNotContain(rows, e =>
+            e!["EventType"]!.GetValue<string>() is "TaskScheduled" or "OrchestratorStarted" or "OrchestratorCompleted");
     }
 
     [Fact]
@@ -106,7 +112,8 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
         var failed = await WaitStatusAsync(id, "Failed");
 
         Assert.Equal("Order o-9 has an invalid quantity -2.", failed["output"]!.GetValue<string>());
-        Assert.Equal(typeof(InvalidOperationException).FullName, failed["failureDetails"]!["errorType"]!.GetValue<string>());
+        var errorType = failed["failureDetails"]!["errorType"]!.GetValue<string>();
+        Assert.Equal(typeof(InvalidOperationException).FullName, errorType);
         Assert.Contains(nameof(TestOrchestrations), failed["failureDetails"]!["stackTrace"]!.GetValue<string>());
     }
 
@@ -117,11 +124,11 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
 
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"{Base}/instances/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Http.DeleteAsync($"{Base}/instances/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Http.PostAsync($"{Base}/instances/{id}/raiseEvent/x", Json(1))).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Http.PostAsync($"{Base}/instances/{id}/terminate?reason=x", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Http.PostAsync($"{Base}/instances/{id}/suspend", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Http.PostAsync($"{Base}/instances/{id}/resume", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Http.PostAsync($"{Base}/instances/{id}/restart", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, await PostStatusAsync($"/instances/{id}/raiseEvent/x", Json(1)));
+        Assert.Equal(HttpStatusCode.NotFound, await PostStatusAsync($"/instances/{id}/terminate?reason=x", null));
+        Assert.Equal(HttpStatusCode.NotFound, await PostStatusAsync($"/instances/{id}/suspend", null));
+        Assert.Equal(HttpStatusCode.NotFound, await PostStatusAsync($"/instances/{id}/resume", null));
+        Assert.Equal(HttpStatusCode.NotFound, await PostStatusAsync($"/instances/{id}/restart", null));
     }
 
     [Fact]
@@ -130,9 +137,9 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
         var id = await StartAsync("Greeting", "Oslo");
         await WaitStatusAsync(id, "Completed");
 
-        Assert.Equal(HttpStatusCode.Gone, (await Http.PostAsync($"{Base}/instances/{id}/raiseEvent/x", Json(1))).StatusCode);
-        Assert.Equal(HttpStatusCode.Gone, (await Http.PostAsync($"{Base}/instances/{id}/terminate?reason=x", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.Gone, (await Http.PostAsync($"{Base}/instances/{id}/suspend", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, await PostStatusAsync($"/instances/{id}/raiseEvent/x", Json(1)));
+        Assert.Equal(HttpStatusCode.Gone, await PostStatusAsync($"/instances/{id}/terminate?reason=x", null));
+        Assert.Equal(HttpStatusCode.Gone, await PostStatusAsync($"/instances/{id}/suspend", null));
     }
 
     [Fact]
@@ -140,7 +147,8 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
     {
         var id = await StartApprovalAsync("nonjson");
 
-        var response = await Http.PostAsync($"{Base}/instances/{id}/raiseEvent/Approval", new StringContent("yes please", Encoding.UTF8, "text/plain"));
+        var response = await Http.PostAsync(
+            $"{Base}/instances/{id}/raiseEvent/Approval", new StringContent("yes please", Encoding.UTF8, "text/plain"));
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-json");
         await Http.PostAsync($"{Base}/instances/{id}/terminate", null);
@@ -151,11 +159,11 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
     {
         var id = await StartApprovalAsync("control");
 
-        Assert.Equal(HttpStatusCode.Accepted, (await Http.PostAsync($"{Base}/instances/{id}/suspend?reason=pause", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, await PostStatusAsync($"/instances/{id}/suspend?reason=pause", null));
         await WaitStatusAsync(id, "Suspended");
-        Assert.Equal(HttpStatusCode.Accepted, (await Http.PostAsync($"{Base}/instances/{id}/resume?reason=go", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, await PostStatusAsync($"/instances/{id}/resume?reason=go", null));
         await WaitStatusAsync(id, "Running");
-        Assert.Equal(HttpStatusCode.Accepted, (await Http.PostAsync($"{Base}/instances/{id}/terminate?reason=enough", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, await PostStatusAsync($"/instances/{id}/terminate?reason=enough", null));
         var terminated = await WaitStatusAsync(id, "Terminated");
 
         Assert.Equal("enough", terminated["output"]!.GetValue<string>());
@@ -188,12 +196,15 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
             await WaitStatusAsync(prefix + i, "Completed");
         }
 
-        var first = await Http.GetAsync($"{Base}/instances?instanceIdPrefix={prefix}&runtimeStatus=Completed,Failed&top=2");
+        var first = await Http.GetAsync(
+            $"{Base}/instances?instanceIdPrefix={prefix}&runtimeStatus=Completed,Failed&top=2");
         var token = first.Headers.GetValues("x-ms-continuation-token").Single();
-        using var next = new HttpRequestMessage(HttpMethod.Get, $"{Base}/instances?instanceIdPrefix={prefix}&runtimeStatus=Completed&top=2");
+        using var next = new HttpRequestMessage(
+            HttpMethod.Get, $"{Base}/instances?instanceIdPrefix={prefix}&runtimeStatus=Completed&top=2");
         next.Headers.Add("x-ms-continuation-token", token);
         var second = await Http.SendAsync(next);
-        var none = await Http.GetFromJsonAsync<JsonArray>($"{Base}/instances?instanceIdPrefix={prefix}&runtimeStatus=Running");
+        var none = await Http.GetFromJsonAsync<JsonArray>(
+            $"{Base}/instances?instanceIdPrefix={prefix}&runtimeStatus=Running");
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         var firstItems = (await first.Content.ReadFromJsonAsync<JsonArray>())!;
@@ -204,8 +215,10 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
             firstItems.Concat(secondItems).Select(e => e!["instanceId"]!.GetValue<string>()).Order());
         Assert.Equal("Hello n0!", firstItems[0]!["output"]!.GetValue<string>());
         Assert.Empty(none!);
-        await AssertProblemAsync(await Http.GetAsync($"{Base}/instances?runtimeStatus=Sleeping"), HttpStatusCode.BadRequest, "invalid-query");
-        await AssertProblemAsync(await Http.GetAsync($"{Base}/instances?createdTimeFrom=yesterday"), HttpStatusCode.BadRequest, "invalid-query");
+        var badStatus = await Http.GetAsync($"{Base}/instances?runtimeStatus=Sleeping");
+        var badTime = await Http.GetAsync($"{Base}/instances?createdTimeFrom=yesterday");
+        await AssertProblemAsync(badStatus, HttpStatusCode.BadRequest, "invalid-query");
+        await AssertProblemAsync(badTime, HttpStatusCode.BadRequest, "invalid-query");
     }
 
     [Fact]
@@ -219,8 +232,10 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
         var again = await Http.DeleteAsync($"{Base}/instances/{id}");
         var later = await StartAsync("Greeting", "B");
         await WaitStatusAsync(later, "Completed");
-        var many = await Http.DeleteAsync($"{Base}/instances?createdTimeFrom={Uri.EscapeDataString(since)}&runtimeStatus=Completed");
-        var none = await Http.DeleteAsync($"{Base}/instances?createdTimeFrom={Uri.EscapeDataString(DateTime.UtcNow.AddDays(1).ToString("o"))}");
+        var many = await Http.DeleteAsync(
+            $"{Base}/instances?createdTimeFrom={Uri.EscapeDataString(since)}&runtimeStatus=Completed");
+        var tomorrow = Uri.EscapeDataString(DateTime.UtcNow.AddDays(1).ToString("o"));
+        var none = await Http.DeleteAsync($"{Base}/instances?createdTimeFrom={tomorrow}");
 
         Assert.Equal(1, (await one.Content.ReadFromJsonAsync<JsonObject>())!["instancesDeleted"]!.GetValue<int>());
         await AssertProblemAsync(again, HttpStatusCode.NotFound, "instance-not-found");
@@ -252,7 +267,8 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
         await WaitStatusAsync(suspended, "Suspended");
         await WaitStatusAsync(completed, "Completed");
 
-        var liveStatus = await Http.DeleteAsync($"{Base}/instances?createdTimeFrom={since}&runtimeStatus=Completed,Running");
+        var liveStatus = await Http.DeleteAsync(
+            $"{Base}/instances?createdTimeFrom={since}&runtimeStatus=Completed,Running");
         var all = await Http.DeleteAsync($"{Base}/instances?createdTimeFrom={since}");
 
         await AssertProblemAsync(liveStatus, HttpStatusCode.BadRequest, "invalid-query");
@@ -278,8 +294,11 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
         await AssertProblemAsync(purge, HttpStatusCode.Unauthorized, "unauthorized");
     }
 
-    /// <summary>A body as the SDK's default converter writes it (PascalCase), so the orchestrations read it back.</summary>
+    /// <summary>A body as the SDK's default converter writes it (PascalCase), as the orchestrations read it.</summary>
     private static JsonContent Json(object? value) => JsonContent.Create(value, options: SdkJson);
+
+    private async Task<HttpStatusCode> PostStatusAsync(string path, HttpContent? body) =>
+        (await Http.PostAsync(Base + path, body)).StatusCode;
 
     private static string NewId(string what) => $"{what}-{Guid.NewGuid():N}";
 
