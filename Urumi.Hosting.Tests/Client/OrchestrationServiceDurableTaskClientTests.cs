@@ -11,7 +11,8 @@ using Urumi.Hosting.Client;
 namespace Urumi.Hosting.Tests.Client;
 
 /// <summary>Every client method against the real engine: AzureStorage on Azurite with a TaskHubWorker.</summary>
-public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine engine) : IClassFixture<DurableTaskEngine>
+public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine engine)
+    : IClassFixture<DurableTaskEngine>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -58,7 +59,7 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
     public async Task A_raised_event_completes_a_waiting_instance_and_records_round_trip()
     {
         var id = NewId("approve");
-        await Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Approval, new Order(id, 3), new StartOrchestrationOptions(id));
+        await ScheduleAsync(TestOrchestrations.Approval, new Order(id, 3), id);
 
         var started = await Client.WaitForInstanceStartAsync(id, getInputsAndOutputs: true);
         await EventuallyAsync(id, m => m.SerializedCustomStatus?.Contains("waiting") == true);
@@ -75,15 +76,15 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
     public async Task Scheduling_a_live_instance_id_again_is_refused_and_a_finished_one_can_be_reused()
     {
         var id = NewId("dedupe");
-        await Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Approval, new Order(id, 1), new StartOrchestrationOptions(id));
+        await ScheduleAsync(TestOrchestrations.Approval, new Order(id, 1), id);
         await Client.WaitForInstanceStartAsync(id);
 
         var refused = await Assert.ThrowsAsync<OrchestrationAlreadyExistsException>(() =>
-            Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Approval, new Order(id, 2), new StartOrchestrationOptions(id)));
+            ScheduleAsync(TestOrchestrations.Approval, new Order(id, 2), id));
         var stillFirst = await Client.GetInstanceAsync(id, getInputsAndOutputs: true);
         await Client.TerminateInstanceAsync(id, "done");
         await WaitAsync(id);
-        await Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Approval, new Order(id, 3), new StartOrchestrationOptions(id));
+        await ScheduleAsync(TestOrchestrations.Approval, new Order(id, 3), id);
         var reused = await Client.WaitForInstanceStartAsync(id, getInputsAndOutputs: true);
 
         Assert.Contains(id, refused.Message);
@@ -97,7 +98,7 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
     public async Task Dedupe_statuses_that_allow_reusing_a_running_id_replace_the_running_instance()
     {
         var id = NewId("replace");
-        await Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Approval, new Order(id, 1), new StartOrchestrationOptions(id));
+        await ScheduleAsync(TestOrchestrations.Approval, new Order(id, 1), id);
         await Client.WaitForInstanceStartAsync(id);
 
         await Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Approval, new Order(id, 2),
@@ -113,7 +114,8 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
     public async Task A_start_time_keeps_the_instance_pending_until_then()
     {
         var startAt = DateTimeOffset.UtcNow.AddSeconds(3);
-        var id = await Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Greeting, "Cairo", new StartOrchestrationOptions(StartAt: startAt));
+        var id = await Client.ScheduleNewOrchestrationInstanceAsync(
+            TestOrchestrations.Greeting, "Cairo", new StartOrchestrationOptions(StartAt: startAt));
 
         var pending = await Client.GetInstanceAsync(id);
         var started = await Client.WaitForInstanceStartAsync(id);
@@ -188,7 +190,7 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
         var history = await Client.GetOrchestrationHistoryAsync(id);
         var suspendedAt = history.ToList().FindIndex(e => e is ExecutionSuspendedEvent);
         var resumedAt = history.ToList().FindIndex(e => e is ExecutionResumedEvent);
-        Assert.True(suspendedAt >= 0 && resumedAt > suspendedAt, "the history shows the suspension, then the resumption");
+        Assert.True(suspendedAt >= 0 && resumedAt > suspendedAt, "the history shows a suspension, then a resumption");
         Assert.Equal("maintenance", ((ExecutionSuspendedEvent)history[suspendedAt]).Reason);
     }
 
@@ -249,7 +251,8 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
         await WaitAsync(failed);
 
         var refused = await Assert.ThrowsAsync<ArgumentException>(() =>
-            Client.PurgeAllInstancesAsync(new PurgeInstancesFilter(since, Statuses: [OrchestrationRuntimeStatus.Running])));
+            Client.PurgeAllInstancesAsync(
+                new PurgeInstancesFilter(since, Statuses: [OrchestrationRuntimeStatus.Running])));
         var result = await Client.PurgeAllInstancesAsync(new PurgeInstancesFilter(since));
 
         Assert.Contains("Running", refused.Message);
@@ -267,7 +270,7 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
         var ids = Enumerable.Range(0, 5).Select(i => prefix + i).ToList();
         foreach (var id in ids)
         {
-            await Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Greeting, id, new StartOrchestrationOptions(id));
+            await ScheduleAsync(TestOrchestrations.Greeting, id, id);
         }
         foreach (var id in ids)
         {
@@ -278,8 +281,10 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
         var pages = await ToListAsync(Client.GetAllInstancesAsync(query).AsPages());
         var resumed = await ToListAsync(Client.GetAllInstancesAsync(query).AsPages(pages[0].ContinuationToken));
         var all = await ToListAsync(Client.GetAllInstancesAsync(query with { FetchInputsAndOutputs = true }));
-        var running = await ToListAsync(Client.GetAllInstancesAsync(query with { Statuses = [OrchestrationRuntimeStatus.Running] }));
-        var later = await ToListAsync(Client.GetAllInstancesAsync(query with { CreatedFrom = DateTimeOffset.UtcNow.AddMinutes(1) }));
+        var running = await ToListAsync(Client.GetAllInstancesAsync(
+            query with { Statuses = [OrchestrationRuntimeStatus.Running] }));
+        var later = await ToListAsync(Client.GetAllInstancesAsync(
+            query with { CreatedFrom = DateTimeOffset.UtcNow.AddMinutes(1) }));
         var completed = await ToListAsync(Client.GetAllInstancesAsync(query with
         {
             Statuses = [OrchestrationRuntimeStatus.Completed],
@@ -292,8 +297,12 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
         Assert.All(pages.SkipLast(1), p => Assert.NotNull(p.ContinuationToken));
         Assert.Null(pages[^1].ContinuationToken);
         Assert.Equal(ids, pages.SelectMany(p => p.Values).Select(m => m.InstanceId).Order());
-        Assert.Equal(ids.Except(pages[0].Values.Select(m => m.InstanceId)), resumed.SelectMany(p => p.Values).Select(m => m.InstanceId).Order());
-        Assert.Equal(ids.Select(id => $"Hello {id}!"), all.OrderBy(m => m.InstanceId).Select(m => m.ReadOutputAs<string>()));
+        Assert.Equal(
+            ids.Except(pages[0].Values.Select(m => m.InstanceId)),
+            resumed.SelectMany(p => p.Values).Select(m => m.InstanceId).Order());
+        Assert.Equal(
+            ids.Select(id => $"Hello {id}!"),
+            all.OrderBy(m => m.InstanceId).Select(m => m.ReadOutputAs<string>()));
         Assert.All(pages.SelectMany(p => p.Values), m => Assert.Null(m.SerializedOutput));
         Assert.Empty(running);
         Assert.Empty(later);
@@ -349,7 +358,8 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
             .AddDurableTaskClient(b => b.UseOrchestrationService(_ => engine.Service))
             .BuildServiceProvider();
 
-        foreach (var client in new[] { fromService, fromFactory }.Select(s => s.GetRequiredService<DurableTaskClient>()))
+        var clients = new[] { fromService, fromFactory }.Select(s => s.GetRequiredService<DurableTaskClient>());
+        foreach (var client in clients)
         {
             var id = await client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Greeting, "DI");
             using var timeout = new CancellationTokenSource(Timeout);
@@ -380,15 +390,18 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
     public async Task Invalid_instance_ids_are_refused(string id)
     {
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Greeting, "x", new StartOrchestrationOptions(id)));
+            ScheduleAsync(TestOrchestrations.Greeting, "x", id));
     }
+
+    private Task<string> ScheduleAsync(string name, object? input, string? id) =>
+        Client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(id));
 
     private static string NewId(string what) => $"{what}-{Guid.NewGuid():N}";
 
     private async Task<string> StartApprovalAsync(string what)
     {
         var id = NewId(what);
-        await Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Approval, new Order(id, 1), new StartOrchestrationOptions(id));
+        await ScheduleAsync(TestOrchestrations.Approval, new Order(id, 1), id);
         await EventuallyAsync(id, m => m.RuntimeStatus == OrchestrationRuntimeStatus.Running);
         return id;
     }
@@ -397,7 +410,7 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
     {
         var parent = NewId(what);
         var child = parent + "-child";
-        await Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Parent, child, new StartOrchestrationOptions(parent));
+        await ScheduleAsync(TestOrchestrations.Parent, child, parent);
         await EventuallyAsync(child, m => m.RuntimeStatus == OrchestrationRuntimeStatus.Running);
         return (parent, child);
     }

@@ -5,7 +5,7 @@ namespace Urumi.Hosting.Client;
 internal static partial class ClientLogs
 {
     [LoggerMessage(EventId = 1401, Level = LogLevel.Information,
-        Message = "Terminating live instance {InstanceId} ({Status}): a start reuses its id (its dedupe statuses allow it)")]
+        Message = "Terminating live instance {InstanceId} ({Status}): a start reuses its id")]
     public static partial void TerminatingToReuseId(this ILogger logger, string instanceId, string status);
 
     [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Purged {Count} instance(s): {What}")]

@@ -1,6 +1,6 @@
 namespace Urumi.Hosting.Client;
 
-/// <summary>The instance ids Azure Storage accepts as table keys and queue messages name (Durable Functions' rule).</summary>
+/// <summary>The instance ids Durable Functions accepts (Azure Storage uses them as table keys).</summary>
 public static class InstanceIds
 {
     public const int MaxLength = 256;
@@ -18,7 +18,8 @@ public static class InstanceIds
         if (instanceId.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c)))
         {
             throw new ArgumentException(
-                $"Instance id '{instanceId}' contains a character that is not allowed ('/', '\\', '#', '?' or a control character).",
+                $"Instance id '{instanceId}' contains a character that is not allowed "
+                + "('/', '\\', '#', '?' or a control character).",
                 nameof(instanceId));
         }
     }

@@ -14,11 +14,13 @@ public static class OrchestrationServiceClientBuilderExtensions
     /// shares its one AzureStorageOrchestrationService that way).
     /// </summary>
     public static IDurableTaskClientBuilder UseOrchestrationService(
-        this IDurableTaskClientBuilder builder, Func<IServiceProvider, IOrchestrationServiceClient>? clientFactory = null)
+        this IDurableTaskClientBuilder builder,
+        Func<IServiceProvider, IOrchestrationServiceClient>? clientFactory = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<OrchestrationServiceClientOptions>(builder.Name)
-            .Configure<IServiceProvider>((options, services) => options.Client ??= ResolveClient(services, clientFactory))
+            .Configure<IServiceProvider>((options, services) =>
+                options.Client ??= ResolveClient(services, clientFactory))
             .Validate(options => options.Client is not null,
                 "No DurableTask.Core client: pass a factory to UseOrchestrationService or register an "
                 + "IOrchestrationServiceClient (or an IOrchestrationService that is one).");

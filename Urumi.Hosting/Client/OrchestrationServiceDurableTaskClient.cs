@@ -35,11 +35,13 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
     {
     }
 
-    public OrchestrationServiceDurableTaskClient(string name, OrchestrationServiceClientOptions options, ILogger? logger = null)
+    public OrchestrationServiceDurableTaskClient(
+        string name, OrchestrationServiceClientOptions options, ILogger? logger = null)
         : base(name)
     {
         _options = options;
-        _client = options.Client ?? throw new ArgumentException("OrchestrationServiceClientOptions.Client is required.", nameof(options));
+        _client = options.Client
+            ?? throw new ArgumentException("OrchestrationServiceClientOptions.Client is required.", nameof(options));
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -69,13 +71,16 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
         string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
-        return SendAsync(instanceId, new EventRaisedEvent(-1, Converter.Serialize(eventPayload)) { Name = eventName }, cancellation);
+        var raised = new EventRaisedEvent(-1, Converter.Serialize(eventPayload)) { Name = eventName };
+        return SendAsync(instanceId, raised, cancellation);
     }
 
-    public override Task SuspendInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default) =>
+    public override Task SuspendInstanceAsync(
+        string instanceId, string? reason = null, CancellationToken cancellation = default) =>
         SendAsync(instanceId, new ExecutionSuspendedEvent(-1, reason), cancellation);
 
-    public override Task ResumeInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default) =>
+    public override Task ResumeInstanceAsync(
+        string instanceId, string? reason = null, CancellationToken cancellation = default) =>
         SendAsync(instanceId, new ExecutionResumedEvent(-1, reason), cancellation);
 
     public override async Task TerminateInstanceAsync(
@@ -119,15 +124,18 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
         var query = filter ?? new SdkQuery();
         return Pageable.Create(async (continuation, pageSize, cancellation) =>
         {
-            var result = await queries.GetOrchestrationWithQueryAsync(ToCoreQuery(query, continuation, pageSize), cancellation);
+            var coreQuery = ToCoreQuery(query, continuation, pageSize);
+            var result = await queries.GetOrchestrationWithQueryAsync(coreQuery, cancellation);
             var values = result.OrchestrationState.Select(s => ToMetadata(s, query.FetchInputsAndOutputs)).ToList();
-            return new Page<OrchestrationMetadata>(values, string.IsNullOrEmpty(result.ContinuationToken) ? null : result.ContinuationToken);
+            var next = string.IsNullOrEmpty(result.ContinuationToken) ? null : result.ContinuationToken;
+            return new Page<OrchestrationMetadata>(values, next);
         });
     }
 
     public override Task<OrchestrationMetadata> WaitForInstanceStartAsync(
         string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
-        PollAsync(instanceId, getInputsAndOutputs, m => m.RuntimeStatus != OrchestrationRuntimeStatus.Pending, cancellation);
+        PollAsync(
+            instanceId, getInputsAndOutputs, m => m.RuntimeStatus != OrchestrationRuntimeStatus.Pending, cancellation);
 
     public override Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(
         string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
@@ -166,7 +174,9 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
     {
         ArgumentNullException.ThrowIfNull(filter);
         var purges = Capability<IOrchestrationServicePurgeClient>();
-        var statuses = filter.Statuses?.Distinct().ToList() is { Count: > 0 } named ? named : [.. RuntimeStatuses.Terminal];
+        List<OrchestrationRuntimeStatus> statuses = filter.Statuses?.Distinct().ToList() is { Count: > 0 } named
+            ? named
+            : [.. RuntimeStatuses.Terminal];
         var live = statuses.Where(s => !RuntimeStatuses.IsTerminal(s)).ToList();
         if (live.Count > 0)
         {
@@ -194,7 +204,8 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
         var state = await GetStateAsync(instanceId, cancellation)
             ?? throw new ArgumentException($"No instance with id '{instanceId}' exists.", nameof(instanceId));
         var newId = restartWithNewInstanceId ? Guid.NewGuid().ToString("N") : instanceId;
-        var start = new StartRequest(state.Name, state.Version, state.Input, newId, null, null, [.. RuntimeStatuses.Live]);
+        var start = new StartRequest(
+            state.Name, state.Version, state.Input, newId, null, null, [.. RuntimeStatuses.Live]);
         await CreateAsync(start, cancellation);
         return newId;
     }
@@ -215,7 +226,11 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
     {
         cancellation.ThrowIfCancellationRequested();
         await TerminateReusableLiveInstanceAsync(start, cancellation);
-        var instance = new OrchestrationInstance { InstanceId = start.InstanceId, ExecutionId = Guid.NewGuid().ToString("N") };
+        var instance = new OrchestrationInstance
+        {
+            InstanceId = start.InstanceId,
+            ExecutionId = Guid.NewGuid().ToString("N"),
+        };
         var message = new TaskMessage
         {
             OrchestrationInstance = instance,
@@ -231,8 +246,9 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
         var dedupe = start.DedupeStatuses.Select(RuntimeStatuses.ToCore).ToArray();
         await _client.CreateTaskOrchestrationAsync(message, dedupe);
 
-        // A service may skip a deduplicated start silently (AzureStorage does unless ThrowExceptionOnInvalidDedupeStatus):
-        // the instance then still carries another execution, and the caller must hear that its start did not happen.
+        // A service may skip a deduplicated start silently (AzureStorage does unless
+        // ThrowExceptionOnInvalidDedupeStatus is set): the instance then still carries another execution, and the
+        // caller must hear that its start did not happen.
         var state = await GetStateAsync(start.InstanceId, cancellation);
         if (state is not null && state.OrchestrationInstance.ExecutionId != instance.ExecutionId)
         {
@@ -262,7 +278,8 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
             return;
         }
         _logger.TerminatingToReuseId(start.InstanceId, status.ToString());
-        await TerminateInstanceAsync(start.InstanceId, $"Replaced by a new start of instance '{start.InstanceId}'.", cancellation);
+        var reason = $"Replaced by a new start of instance '{start.InstanceId}'.";
+        await TerminateInstanceAsync(start.InstanceId, reason, cancellation);
         await WaitForInstanceCompletionAsync(start.InstanceId, cancellation: cancellation);
     }
 
@@ -280,7 +297,10 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
     }
 
     private async Task<OrchestrationMetadata> PollAsync(
-        string instanceId, bool getInputsAndOutputs, Func<OrchestrationMetadata, bool> done, CancellationToken cancellation)
+        string instanceId,
+        bool getInputsAndOutputs,
+        Func<OrchestrationMetadata, bool> done,
+        CancellationToken cancellation)
     {
         var delay = _options.MinPollingInterval;
         while (true)
@@ -308,7 +328,8 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
         return ToFailureDetails(completed?.FailureDetails);
     }
 
-    private async Task<int> PurgeChildrenAsync(string instanceId, PurgeInstanceOptions options, CancellationToken cancellation)
+    private async Task<int> PurgeChildrenAsync(
+        string instanceId, PurgeInstanceOptions options, CancellationToken cancellation)
     {
         var purged = 0;
         foreach (var child in await ChildrenAsync(instanceId, cancellation))
@@ -369,17 +390,18 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
             Tags = state.Tags is null ? new Dictionary<string, string>() : new Dictionary<string, string>(state.Tags),
         };
 
-    private static Core.Query.OrchestrationQuery ToCoreQuery(SdkQuery query, string? continuation, int? pageSize) => new()
-    {
-        RuntimeStatus = query.Statuses?.Select(RuntimeStatuses.ToCore).ToList(),
-        CreatedTimeFrom = query.CreatedFrom?.UtcDateTime,
-        CreatedTimeTo = query.CreatedTo?.UtcDateTime,
-        TaskHubNames = query.TaskHubNames?.ToList(),
-        InstanceIdPrefix = query.InstanceIdPrefix,
-        PageSize = pageSize ?? query.PageSize,
-        ContinuationToken = continuation ?? query.ContinuationToken,
-        FetchInputsAndOutputs = query.FetchInputsAndOutputs,
-    };
+    private static Core.Query.OrchestrationQuery ToCoreQuery(
+        SdkQuery query, string? continuation, int? pageSize) => new()
+        {
+            RuntimeStatus = query.Statuses?.Select(RuntimeStatuses.ToCore).ToList(),
+            CreatedTimeFrom = query.CreatedFrom?.UtcDateTime,
+            CreatedTimeTo = query.CreatedTo?.UtcDateTime,
+            TaskHubNames = query.TaskHubNames?.ToList(),
+            InstanceIdPrefix = query.InstanceIdPrefix,
+            PageSize = pageSize ?? query.PageSize,
+            ContinuationToken = continuation ?? query.ContinuationToken,
+            FetchInputsAndOutputs = query.FetchInputsAndOutputs,
+        };
 
     private static TaskFailureDetails? ToFailureDetails(FailureDetails? details) => details is null
         ? null

@@ -34,7 +34,7 @@ public static class RuntimeStatuses
 
     public static bool IsTerminal(OrchestrationRuntimeStatus status) => Terminal.Contains(status);
 
-#pragma warning disable CS0618 // Canceled and ContinuedAsNew are obsolete in the SDK; the mapping must still cover them.
+#pragma warning disable CS0618 // Canceled and ContinuedAsNew are obsolete in the SDK; the mapping still covers them.
     internal static OrchestrationRuntimeStatus FromCore(Core.OrchestrationStatus status) => status switch
     {
         Core.OrchestrationStatus.Running => OrchestrationRuntimeStatus.Running,
