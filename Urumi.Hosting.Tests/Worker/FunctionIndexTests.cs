@@ -80,7 +80,7 @@ public sealed class FunctionIndexTests
         public static string Ping([HttpTrigger(AuthorizationLevel.Anonymous, "get")] object request) => "pong";
     }
 
-// The SDK's analyzers flag these signatures at build time too; the index must also refuse them at start.
+    // The SDK's analyzers flag these signatures at build time too; the index must also refuse them at start.
 #pragma warning disable DURABLE1001, DURABLE0008
     public sealed class Unsupported
     {
