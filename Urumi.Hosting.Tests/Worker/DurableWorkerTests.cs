@@ -75,6 +75,18 @@ public sealed class DurableWorkerTests(WorkerFixture fixture) : IClassFixture<Wo
     }
 
     [Fact]
+    public async Task Calling_an_activity_no_function_declares_fails_the_orchestration_naming_it()
+    {
+        var instance = await Worker.StartAsync(nameof(TestOrchestrations.CallsMissingActivity), "NoSuchActivity");
+
+        var state = await Worker.CompletionAsync(instance);
+        var failure = await Worker.FailureAsync(instance);
+
+        Assert.Equal(OrchestrationStatus.Failed, state.OrchestrationStatus);
+        Assert.Equal("No activity named 'NoSuchActivity' is registered with this worker.", failure?.InnerFailure?.ErrorMessage);
+    }
+
+    [Fact]
     public async Task An_orchestrator_that_throws_fails_with_its_exception_type_and_message()
     {
         var instance = await Worker.StartAsync(nameof(TestOrchestrations.Throws));
@@ -110,7 +122,7 @@ public sealed class DurableWorkerTests(WorkerFixture fixture) : IClassFixture<Wo
         Assert.Equal(OrchestrationStatus.Failed, state.OrchestrationStatus);
         Assert.Equal(typeof(TimeoutException).FullName, failure?.InnerFailure?.ErrorType);
         Assert.Equal($"attempt 2 of {nameof(TestActivities.FailUntil)}", failure?.InnerFailure?.ErrorMessage);
-        Assert.Equal(2, Worker.Probes.CountAttempt(key) - 1);
+        Assert.Equal(2, Worker.Probes.Attempts(key));
     }
 
     [Fact]

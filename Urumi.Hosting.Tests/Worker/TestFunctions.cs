@@ -108,6 +108,14 @@ public static class TestOrchestrations
     public static async Task<ScopeSeen[]> ScopesPerActivity([OrchestrationTrigger] TaskOrchestrationContext context) =>
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => context.CallActivityAsync<ScopeSeen>(nameof(TestActivities.SeeScope))));
 
+    [Function(nameof(Interruptible))]
+    public static Task<int> Interruptible([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        context.CallActivityAsync<int>(nameof(TestActivities.RunUntilStopped), context.GetInput<string>());
+
+    [Function(nameof(CallsMissingActivity))]
+    public static Task<string> CallsMissingActivity([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        context.CallActivityAsync<string>(context.GetInput<string>()!);
+
     [Function(nameof(Throws))]
     public static Task Throws([OrchestrationTrigger] TaskOrchestrationContext context) =>
         throw new InvalidOperationException("the orchestrator itself failed");
@@ -130,6 +138,18 @@ public sealed class TestActivities(ScopedProbe probe, ProbeLog log)
     {
         var attempt = log.CountAttempt(input.Key);
         return attempt < input.SucceedOnAttempt ? throw new TimeoutException($"attempt {attempt} of {context.FunctionDefinition.Name}") : attempt;
+    }
+
+    /// <summary>The first run waits until the worker stops; the next one returns its attempt number.</summary>
+    [Function(nameof(RunUntilStopped))]
+    public async Task<int> RunUntilStopped([ActivityTrigger] string key, CancellationToken cancellationToken)
+    {
+        var attempt = log.CountAttempt(key);
+        if (attempt == 1)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        return attempt;
     }
 
     [Function(nameof(SeeScope))]
@@ -157,6 +177,8 @@ public sealed class ProbeLog
     public ConcurrentBag<Guid> Disposed { get; } = [];
 
     public int CountAttempt(string key) => _attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+
+    public int Attempts(string key) => _attempts.GetValueOrDefault(key);
 }
 
 public sealed record GreetInput(string[] Cities, string Greeting);
