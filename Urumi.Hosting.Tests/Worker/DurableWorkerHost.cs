@@ -65,7 +65,7 @@ public sealed class DurableWorkerHost : IAsyncDisposable
         builder.Services.AddSingleton(probes ?? new ProbeLog());
         builder.Services.AddScoped<ScopedProbe>();
         builder.Services.AddDurableTaskHub(builder.Configuration);
-        builder.Services.AddDurableFunctionsWorker(FunctionIndex.FromTypes([typeof(TestOrchestrations), typeof(TestActivities)]));
+        builder.Services.AddDurableFunctionsWorker(FunctionIndex.FromTypes([typeof(TestOrchestrations), typeof(InstanceOrchestration), typeof(TestActivities)]));
         var host = builder.Build();
         await host.StartAsync();
         return new DurableWorkerHost(host, hubName);

@@ -29,6 +29,16 @@ public sealed class DurableWorkerTests(WorkerFixture fixture) : IClassFixture<Wo
     }
 
     [Fact]
+    public async Task An_orchestrator_can_be_an_instance_method_and_an_activity_can_return_a_ValueTask()
+    {
+        var instance = await Worker.StartAsync(nameof(InstanceOrchestration.DoubledByInstance), 21);
+
+        var output = await Worker.OutputAsync<int>(instance);
+
+        Assert.Equal(42, output);
+    }
+
+    [Fact]
     public async Task Fan_out_fan_in_sums_the_results_of_parallel_activities()
     {
         var instance = await Worker.StartAsync(nameof(TestOrchestrations.FanOutFanIn), 10);

@@ -121,6 +121,20 @@ public static class TestOrchestrations
         throw new InvalidOperationException("the orchestrator itself failed");
 }
 
+/// <summary>An orchestrator that is an instance method: its class is created with the app's services.</summary>
+public sealed class InstanceOrchestration(ProbeLog log)
+{
+    [Function(nameof(DoubledByInstance))]
+    public async Task<int> DoubledByInstance([OrchestrationTrigger] TaskOrchestrationContext context, int input, FunctionContext functionContext)
+    {
+        // The SDK's analyzer compares the result type with ValueTask<int> itself, not the int it carries.
+#pragma warning disable DURABLE2002
+        var doubled = await context.CallActivityAsync<int>(nameof(TestActivities.Double), input);
+#pragma warning restore DURABLE2002
+        return log.Disposed is not null && functionContext.FunctionDefinition.Name == nameof(DoubledByInstance) ? doubled : -1;
+    }
+}
+
 /// <summary>Activities written as Urumi writes them: instance methods of a class with constructor injection.</summary>
 public sealed class TestActivities(ScopedProbe probe, ProbeLog log)
 {
@@ -129,6 +143,9 @@ public sealed class TestActivities(ScopedProbe probe, ProbeLog log)
 
     [Function(nameof(Square))]
     public static long Square([ActivityTrigger] int x) => (long)x * x;
+
+    [Function(nameof(Double))]
+    public static ValueTask<int> Double([ActivityTrigger] int x) => ValueTask.FromResult(2 * x);
 
     [Function(nameof(Fail))]
     public Task<string> Fail([ActivityTrigger] string message) => throw new InvalidOperationException(message);
