@@ -41,23 +41,31 @@ public sealed class DurableWorkerHost : IAsyncDisposable
 
     public ProbeLog Probes => Host.Services.GetRequiredService<ProbeLog>();
 
-    public static async Task<DurableWorkerHost> StartAsync(AzuriteServer azurite, Action<IConfigurationBuilder>? configure = null)
+    /// <summary>A new task hub name, unique in this test run.</summary>
+    public static string NewHubName() => $"WorkerTest{Environment.ProcessId}x{Interlocked.Increment(ref _hubs)}";
+
+    /// <summary>Starts a worker on the hub (a new one by default); workers given the same probes share what they saw.</summary>
+    /// <param name="pollingInterval">maxQueuePollingInterval: 100 ms unless given; null for the self-host's default.</param>
+    public static async Task<DurableWorkerHost> StartAsync(
+        AzuriteServer azurite, string? hubName = null, ProbeLog? probes = null, string? pollingInterval = "00:00:00.100")
     {
-        var hubName = $"WorkerTest{Environment.ProcessId}x{Interlocked.Increment(ref _hubs)}";
+        hubName ??= NewHubName();
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             [$"{DurableTaskHubOptions.Section}:hubName"] = hubName,
             [$"{DurableTaskHubOptions.Section}:storageProvider:partitionCount"] = "2",
-            [$"{DurableTaskHubOptions.Section}:storageProvider:maxQueuePollingInterval"] = "00:00:00.100",
         });
-        configure?.Invoke(builder.Configuration);
+        if (pollingInterval is not null)
+        {
+            builder.Configuration[$"{DurableTaskHubOptions.Section}:storageProvider:maxQueuePollingInterval"] = pollingInterval;
+        }
         builder.Services.AddLogging();
-        builder.Services.AddSingleton<ProbeLog>();
+        builder.Services.AddSingleton(probes ?? new ProbeLog());
         builder.Services.AddScoped<ScopedProbe>();
         builder.Services.AddDurableTaskHub(builder.Configuration);
-        builder.Services.AddDurableFunctionsWorker(FunctionIndex.FromTypes([typeof(TestOrchestrations), typeof(TestActivities)]));
+        builder.Services.AddDurableFunctionsWorker(FunctionIndex.FromTypes([typeof(TestOrchestrations), typeof(InstanceOrchestration), typeof(TestActivities)]));
         var host = builder.Build();
         await host.StartAsync();
         return new DurableWorkerHost(host, hubName);

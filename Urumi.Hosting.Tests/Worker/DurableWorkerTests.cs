@@ -29,6 +29,16 @@ public sealed class DurableWorkerTests(WorkerFixture fixture) : IClassFixture<Wo
     }
 
     [Fact]
+    public async Task An_orchestrator_can_be_an_instance_method_and_an_activity_can_return_a_ValueTask()
+    {
+        var instance = await Worker.StartAsync(nameof(InstanceOrchestration.DoubledByInstance), 21);
+
+        var output = await Worker.OutputAsync<int>(instance);
+
+        Assert.Equal(42, output);
+    }
+
+    [Fact]
     public async Task Fan_out_fan_in_sums_the_results_of_parallel_activities()
     {
         var instance = await Worker.StartAsync(nameof(TestOrchestrations.FanOutFanIn), 10);
@@ -75,6 +85,18 @@ public sealed class DurableWorkerTests(WorkerFixture fixture) : IClassFixture<Wo
     }
 
     [Fact]
+    public async Task Calling_an_activity_no_function_declares_fails_the_orchestration_naming_it()
+    {
+        var instance = await Worker.StartAsync(nameof(TestOrchestrations.CallsMissingActivity), "NoSuchActivity");
+
+        var state = await Worker.CompletionAsync(instance);
+        var failure = await Worker.FailureAsync(instance);
+
+        Assert.Equal(OrchestrationStatus.Failed, state.OrchestrationStatus);
+        Assert.Equal("No activity named 'NoSuchActivity' is registered with this worker.", failure?.InnerFailure?.ErrorMessage);
+    }
+
+    [Fact]
     public async Task An_orchestrator_that_throws_fails_with_its_exception_type_and_message()
     {
         var instance = await Worker.StartAsync(nameof(TestOrchestrations.Throws));
@@ -110,7 +132,7 @@ public sealed class DurableWorkerTests(WorkerFixture fixture) : IClassFixture<Wo
         Assert.Equal(OrchestrationStatus.Failed, state.OrchestrationStatus);
         Assert.Equal(typeof(TimeoutException).FullName, failure?.InnerFailure?.ErrorType);
         Assert.Equal($"attempt 2 of {nameof(TestActivities.FailUntil)}", failure?.InnerFailure?.ErrorMessage);
-        Assert.Equal(2, Worker.Probes.CountAttempt(key) - 1);
+        Assert.Equal(2, Worker.Probes.Attempts(key));
     }
 
     [Fact]

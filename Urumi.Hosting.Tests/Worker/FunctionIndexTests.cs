@@ -47,6 +47,7 @@ public sealed class FunctionIndexTests
                 At(nameof(Unsupported.ActivityWithService)) + ": parameter 'client' (DurableTaskClient) is not supported: an activity takes its "
                     + "[ActivityTrigger] input, FunctionContext and CancellationToken; services come through its class's constructor",
                 At(nameof(Unsupported.AsyncVoid)) + " is async void: return Task so that its end and its failure can be observed",
+                At(nameof(Unsupported.Counter)) + " is a durable entity: the self-host does not run entities",
                 At(nameof(Unsupported.HiddenActivity)) + " is not public: the Functions host runs only public methods of public classes",
                 At(nameof(Unsupported.OrchestratorWithClient)) + ": parameter 'client' (DurableTaskClient) is a binding: an orchestrator takes "
                     + "no bindings besides its trigger (do I/O in activities)",
@@ -80,7 +81,7 @@ public sealed class FunctionIndexTests
         public static string Ping([HttpTrigger(AuthorizationLevel.Anonymous, "get")] object request) => "pong";
     }
 
-// The SDK's analyzers flag these signatures at build time too; the index must also refuse them at start.
+    // The SDK's analyzers flag these signatures at build time too; the index must also refuse them at start.
 #pragma warning disable DURABLE1001, DURABLE0008
     public sealed class Unsupported
     {
@@ -89,6 +90,9 @@ public sealed class FunctionIndexTests
 
         [Function(nameof(AsyncVoid))]
         public static async void AsyncVoid([ActivityTrigger] string input) => await Task.Yield();
+
+        [Function(nameof(Counter))]
+        public static Task Counter([EntityTrigger] TaskEntityDispatcher dispatcher) => Task.CompletedTask;
 
         [Function(nameof(HiddenActivity))]
         internal static string HiddenActivity([ActivityTrigger] string input) => input;

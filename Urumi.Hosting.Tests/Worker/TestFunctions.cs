@@ -108,9 +108,31 @@ public static class TestOrchestrations
     public static async Task<ScopeSeen[]> ScopesPerActivity([OrchestrationTrigger] TaskOrchestrationContext context) =>
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => context.CallActivityAsync<ScopeSeen>(nameof(TestActivities.SeeScope))));
 
+    [Function(nameof(Interruptible))]
+    public static Task<int> Interruptible([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        context.CallActivityAsync<int>(nameof(TestActivities.RunUntilStopped), context.GetInput<string>());
+
+    [Function(nameof(CallsMissingActivity))]
+    public static Task<string> CallsMissingActivity([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        context.CallActivityAsync<string>(context.GetInput<string>()!);
+
     [Function(nameof(Throws))]
     public static Task Throws([OrchestrationTrigger] TaskOrchestrationContext context) =>
         throw new InvalidOperationException("the orchestrator itself failed");
+}
+
+/// <summary>An orchestrator that is an instance method: its class is created with the app's services.</summary>
+public sealed class InstanceOrchestration(ProbeLog log)
+{
+    [Function(nameof(DoubledByInstance))]
+    public async Task<int> DoubledByInstance([OrchestrationTrigger] TaskOrchestrationContext context, int input, FunctionContext functionContext)
+    {
+        // The SDK's analyzer compares the result type with ValueTask<int> itself, not the int it carries.
+#pragma warning disable DURABLE2002
+        var doubled = await context.CallActivityAsync<int>(nameof(TestActivities.Double), input);
+#pragma warning restore DURABLE2002
+        return log.Disposed is not null && functionContext.FunctionDefinition.Name == nameof(DoubledByInstance) ? doubled : -1;
+    }
 }
 
 /// <summary>Activities written as Urumi writes them: instance methods of a class with constructor injection.</summary>
@@ -122,6 +144,9 @@ public sealed class TestActivities(ScopedProbe probe, ProbeLog log)
     [Function(nameof(Square))]
     public static long Square([ActivityTrigger] int x) => (long)x * x;
 
+    [Function(nameof(Double))]
+    public static ValueTask<int> Double([ActivityTrigger] int x) => ValueTask.FromResult(2 * x);
+
     [Function(nameof(Fail))]
     public Task<string> Fail([ActivityTrigger] string message) => throw new InvalidOperationException(message);
 
@@ -130,6 +155,18 @@ public sealed class TestActivities(ScopedProbe probe, ProbeLog log)
     {
         var attempt = log.CountAttempt(input.Key);
         return attempt < input.SucceedOnAttempt ? throw new TimeoutException($"attempt {attempt} of {context.FunctionDefinition.Name}") : attempt;
+    }
+
+    /// <summary>The first run waits until the worker stops; the next one returns its attempt number.</summary>
+    [Function(nameof(RunUntilStopped))]
+    public async Task<int> RunUntilStopped([ActivityTrigger] string key, CancellationToken cancellationToken)
+    {
+        var attempt = log.CountAttempt(key);
+        if (attempt == 1)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        return attempt;
     }
 
     [Function(nameof(SeeScope))]
@@ -157,6 +194,8 @@ public sealed class ProbeLog
     public ConcurrentBag<Guid> Disposed { get; } = [];
 
     public int CountAttempt(string key) => _attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+
+    public int Attempts(string key) => _attempts.GetValueOrDefault(key);
 }
 
 public sealed record GreetInput(string[] Cities, string Greeting);

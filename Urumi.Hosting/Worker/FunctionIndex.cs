@@ -52,12 +52,17 @@ public sealed class FunctionIndex
     private static DurableFunction? Describe(MethodInfo method, string name, List<string> problems)
     {
         var parameters = method.GetParameters();
+        var where = $"{method.DeclaringType?.FullName}.{method.Name} ([Function(\"{name}\")])";
+        if (parameters.Any(p => p.IsDefined(typeof(EntityTriggerAttribute))))
+        {
+            problems.Add($"{where} is a durable entity: the self-host does not run entities");
+            return null;
+        }
         var triggers = parameters.Where(IsDurableTrigger).ToList();
         if (triggers.Count == 0)
         {
             return null;
         }
-        var where = $"{method.DeclaringType?.FullName}.{method.Name} ([Function(\"{name}\")])";
         var before = problems.Count;
         if (triggers.Count > 1)
         {

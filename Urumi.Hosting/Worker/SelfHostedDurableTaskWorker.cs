@@ -21,6 +21,7 @@ public sealed class SelfHostedDurableTaskWorker(
     IDurableTaskFactory factory,
     IOrchestrationService orchestrationService,
     IServiceProvider services,
+    FunctionIndex index,
     IOptionsMonitor<DurableTaskWorkerOptions> options,
     ILoggerFactory loggerFactory) : DurableTaskWorker(name, factory)
 {
@@ -40,7 +41,7 @@ public sealed class SelfHostedDurableTaskWorker(
         worker.AddOrchestrationDispatcherMiddleware(ParentAwareOrchestration.BindAsync);
         await orchestrationService.CreateIfNotExistsAsync();
         await worker.StartAsync();
-        WorkerLogs.WorkerStarted(_logger, Name);
+        WorkerLogs.WorkerStarted(_logger, Name, index.Orchestrators.Count(), index.Activities.Count());
         try
         {
             await Task.Delay(Timeout.Infinite, stoppingToken);
