@@ -316,7 +316,7 @@ public sealed class StoreFunctions(
     private static IResult Accepted(HttpRequest request, DurableTaskClient client, Store store, string instanceId)
     {
         request.HttpContext.Response.Headers.RetryAfter = "2";
-        return Results.Json(new { store, operation = Urumi.Hosting.Http.HttpManagementPayload.For(request, instanceId) }, statusCode: 202)
+        return Results.Json(new { store, operation = Urumi.Hosting.Management.HttpManagementPayload.For(request, instanceId) }, statusCode: 202)
             .WithLocation($"{request.Scheme}://{request.Host}{request.PathBase}/api/stores/{store.Id}");
     }
 

@@ -43,7 +43,7 @@ public static class Starter
         try
         {
             var id = await client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(string.IsNullOrEmpty(instanceId) ? null : instanceId));
-            return client.CreateCheckStatusResponse(request, id);
+            return Urumi.Hosting.Management.HttpManagementPayload.CheckStatusResponse(request, id);
         }
         catch (OrchestrationAlreadyExistsException e)
         {
