@@ -1,6 +1,6 @@
 using DurableTask.AzureStorage;
 using DurableTask.Core;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Hosting.Client;
 
 namespace Urumi.Hosting.Tests.Client;

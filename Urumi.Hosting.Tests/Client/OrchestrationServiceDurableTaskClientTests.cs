@@ -5,7 +5,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Hosting.Client;
 
 namespace Urumi.Hosting.Tests.Client;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Hosting.Tests.Client;
 
 namespace Urumi.Hosting.Tests.Management;

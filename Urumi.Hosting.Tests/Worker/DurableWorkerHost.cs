@@ -8,7 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Hosting.Configuration;
 using Urumi.Hosting.Worker;
 

@@ -1,5 +1,5 @@
 using DurableTask.Core;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 
 namespace Urumi.Hosting.Tests.Worker;
 

@@ -3,7 +3,7 @@ using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 using Urumi.Hosting.Configuration;
 using Xunit.Abstractions;
 

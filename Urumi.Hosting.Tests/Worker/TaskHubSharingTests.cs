@@ -1,5 +1,5 @@
 using Azure.Data.Tables;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 
 namespace Urumi.Hosting.Tests.Worker;
 

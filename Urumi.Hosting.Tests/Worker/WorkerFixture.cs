@@ -1,4 +1,4 @@
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 
 namespace Urumi.Hosting.Tests.Worker;
 

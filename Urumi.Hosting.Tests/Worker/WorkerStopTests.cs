@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using DurableTask.Core;
-using Urumi.Durable.Testing;
+using Urumi.Testing;
 
 namespace Urumi.Hosting.Tests.Worker;
 

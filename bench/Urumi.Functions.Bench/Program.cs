@@ -4,10 +4,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
-using Urumi.Durable.Client;
-using Urumi.Durable.History;
-using Urumi.Durable.Hosting;
-using Urumi.Durable.Storage;
+using DurableTask.Core.History;
+using Microsoft.DurableTask.Client;
+using Urumi.Hosting;
 using Urumi.Testing;
 using Urumi.Functions;
 using Urumi.Functions.Provisioning;
@@ -77,7 +76,7 @@ Console.WriteLine($"script: {scriptMakespan.TotalSeconds:F1} s");
 
 // 2. The control plane, in this process.
 var port = FreePort.Next();
-var builder = FunctionsApplication.CreateBuilder([], Repo.Root, typeof(StoreActivities).Assembly.GetTypes());
+var builder = SelfHost.CreateBuilder([], Repo.Root, typeof(StoreActivities).Assembly.GetTypes());
 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 {
     ["urls"] = $"http://127.0.0.1:{port}",
@@ -116,10 +115,6 @@ async Task<string> PostStoreAsync(string name, CancellationToken ct)
 }
 await Done(await PostStoreAsync("warmup", CancellationToken.None)).Task.WaitAsync(TimeSpan.FromMinutes(5));
 
-var storage = app.Services.GetRequiredService<ITaskHubStorage>().Metrics;
-var storageOps0 = storage.Total;
-var storageText0 = storage.ToString();
-var (requests0, requestTime0) = (storage.Requests, storage.TotalRequestTime);
 cpuBefore = Cpu.Now(self, azurite);
 var posted = new Dictionary<string, long>();
 var planeStart = Stopwatch.GetTimestamp();
@@ -139,23 +134,20 @@ await Parallel.ForEachAsync(Enumerable.Range(1, stores), new ParallelOptions { M
 await Task.WhenAll(posted.Keys.Select(id => Done(id).Task)).WaitAsync(TimeSpan.FromMinutes(30));
 var planeMakespan = Stopwatch.GetElapsedTime(planeStart, posted.Keys.Max(id => metrics.Get(id)!.CompletedTimestamp!.Value));
 var planeCpu = Cpu.Now(self, azurite) - cpuBefore;
-var storageOps = storage.Total - storageOps0;
-Console.WriteLine($"engine storage operations: before {storageText0}; after {storage}");
 var outcomes = posted.Keys.GroupBy(id => metrics.Get(id)!.Outcome).ToDictionary(g => g.Key ?? "?", g => g.Count());
 Console.WriteLine($"control plane: {planeMakespan.TotalSeconds:F1} s ({string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}"))})");
 
-// Overhead per store: the slot wait is read from the history (Acquire sent after RecordStore, Granted raised).
+// Overhead per store: the slot wait is read from the history (RecordStore done, Granted raised).
 var overheads = new List<(string Id, double Ms, bool Queued)>();
 var grantedAt = new Dictionary<string, DateTimeOffset>();
 var completedAt = new Dictionary<string, DateTimeOffset>();
-var histories = new Dictionary<string, IReadOnlyList<HistoryEvent>>();
+var histories = new Dictionary<string, IList<HistoryEvent>>();
 foreach (var (id, at) in posted)
 {
     var t = metrics.Get(id)!;
     var history = histories[id] = await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(id, 1));
-    var scheduled = history.Where(e => e.EventType == EventType.TaskScheduled).ToDictionary(e => e.EventId);
-    var recorded = history.First(e => e.EventType == EventType.TaskCompleted && scheduled[e.TaskScheduledId].Name == nameof(StoreActivities.RecordStore)).Timestamp;
-    var granted = history.First(e => e.EventType == EventType.EventRaised && e.Name == ProvisioningGate.GrantedEvent).Timestamp;
+    var recorded = Completion(history, nameof(StoreActivities.RecordStore));
+    var granted = history.OfType<EventRaisedEvent>().First(e => e.Name == ProvisioningGate.GrantedEvent).Timestamp;
     var slotWait = granted - recorded;
     grantedAt[id] = new DateTimeOffset(granted, TimeSpan.Zero);
     completedAt[id] = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(t.CompletedTimestamp!.Value);
@@ -163,49 +155,26 @@ foreach (var (id, at) in posted)
     var queued = slotWait > TimeSpan.FromMilliseconds(500);
     overheads.Add((id, (endToEnd - t.Helm - t.Kubernetes - (queued ? slotWait : TimeSpan.Zero)).TotalMilliseconds, queued));
 }
-// Where the time between the POST and Ready goes, phase by phase, from the histories (median and p90 over the stores):
-// each step from its start to its activity's start (the step's sends and history append), each activity from its
-// start to the next step (helm and Kubernetes calls included).
+// Where the time between the POST and Ready goes, phase by phase, from the histories (median and p90 over the
+// stores): each activity from the step that scheduled it to the history event of its result (the queue round trips
+// and the activity itself).
 var phases = new Dictionary<string, List<double>>();
 foreach (var (id, at) in posted)
 {
     var history = histories[id];
-    var stepOf = new Dictionary<string, DateTime>();
-    var startOf = new Dictionary<string, DateTime>();
-    var names = new Dictionary<int, string>();
-    var step = DateTime.MinValue;
-    foreach (var e in history)
-    {
-        switch (e.EventType)
-        {
-            case EventType.OrchestratorStarted:
-                step = e.Timestamp;
-                break;
-            case EventType.TaskScheduled:
-                names[e.EventId] = e.Name!;
-                stepOf.TryAdd(e.Name!, step);
-                break;
-            case EventType.TaskCompleted when e.StartedAt is { } started:
-                startOf.TryAdd(names[e.TaskScheduledId], started);
-                break;
-        }
-    }
     var postedAt = DateTime.UtcNow - Stopwatch.GetElapsedTime(at);
     var ready = DateTime.UtcNow - Stopwatch.GetElapsedTime(metrics.Get(id)!.CompletedTimestamp!.Value);
     const string record = nameof(StoreActivities.RecordStore), prepare = nameof(StoreActivities.PrepareNamespace),
         install = nameof(StoreActivities.InstallRelease), verify = nameof(StoreActivities.VerifyRollout);
     foreach (var (phase, span) in new (string, TimeSpan)[]
     {
-        ("POST to first step (claims, held instance row)", stepOf[record] - postedAt),
-        ("first step (sends, append)", startOf[record] - stepOf[record]),
-        ("RecordStore and the gate's grant", stepOf[prepare] - startOf[record]),
-        ("step: grant to PrepareNamespace", startOf[prepare] - stepOf[prepare]),
-        ("PrepareNamespace (with its Kubernetes calls)", stepOf[install] - startOf[prepare]),
-        ("step: to InstallRelease", startOf[install] - stepOf[install]),
-        ("InstallRelease (with helm)", stepOf[verify] - startOf[install]),
-        ("  of which not in helm", stepOf[verify] - startOf[install] - metrics.Get(id)!.Helm),
-        ("step: to VerifyRollout", startOf[verify] - stepOf[verify]),
-        ("VerifyRollout to Ready written", ready - startOf[verify]),
+        ("POST to RecordStore scheduled (claims, start)", Scheduled(history, record) - postedAt),
+        ("RecordStore", Completion(history, record) - Scheduled(history, record)),
+        ("PrepareNamespace, from the grant", Completion(history, prepare) - Scheduled(history, prepare)),
+        ("InstallRelease (with helm)", Completion(history, install) - Scheduled(history, install)),
+        ("  of which not in helm", Completion(history, install) - Scheduled(history, install) - metrics.Get(id)!.Helm),
+        ("VerifyRollout", Completion(history, verify) - Scheduled(history, verify)),
+        ("VerifyRollout done to Ready written", ready - Completion(history, verify)),
     })
     {
         (phases.TryGetValue(phase, out var list) ? list : phases[phase] = []).Add(span.TotalMilliseconds);
@@ -216,41 +185,6 @@ foreach (var (phase, values) in phases)
 {
     Console.WriteLine($"  {phase,-44} {P(values, 0.5),6:F0}   {P(values, 0.9),6:F0}");
 }
-if (args.Contains("--trace"))
-{
-    // Two stores' histories step by step (the first posted, and the one with the median overhead), with helm's install
-    // as the simulator saw it: where their time went.
-    var median = overheads.OrderBy(o => o.Ms).ElementAt(overheads.Count / 2).Id;
-    foreach (var traced in new[] { posted.MinBy(p => p.Value).Key, median }.Distinct())
-    {
-        var t0 = DateTime.UtcNow - Stopwatch.GetElapsedTime(posted[traced]);
-        var times = metrics.Get(traced)!;
-        var overhead = overheads.First(o => o.Id == traced).Ms;
-        Console.WriteLine($"trace of {traced} (t = 0 at its POST): overhead {overhead:F0} ms, helm {times.Helm.TotalMilliseconds:F0} ms, kubernetes {times.Kubernetes.TotalMilliseconds:F0} ms");
-        var history = histories[traced];
-        var names = history.Where(e => e.EventType == EventType.TaskScheduled).ToDictionary(e => e.EventId, e => e.Name);
-        // The gate's steps that took this store's Acquire and sent its grant (the gate's history holds its current generation).
-        var gate = await durable.GetOrchestrationHistoryAsync(ProvisioningGate.InstanceId);
-        var gateMarks = gate.Where(e => (e.EventType == EventType.EventRaised && e.Input?.Contains(Store.ProvisionInstanceId(traced, 1)) == true)
-                || (e.EventType == EventType.EventSent && e.InstanceId == Store.ProvisionInstanceId(traced, 1)))
-            .Select(e => (At: new DateTimeOffset(e.Timestamp, TimeSpan.Zero), What: $"gate: {e.EventType} {e.Input}"));
-        var marks = history
-            .Select(e => (At: new DateTimeOffset(e.Timestamp, TimeSpan.Zero), What: $"{e.EventType} {e.Name}"))
-            .Concat(history.Where(e => e is { EventType: EventType.TaskCompleted, StartedAt: not null })
-                .Select(e => (At: new DateTimeOffset(e.StartedAt!.Value, TimeSpan.Zero), What: $"activity {names[e.TaskScheduledId]} starts")))
-            .Concat(gateMarks)
-            .Concat(new (DateTimeOffset At, string What)[]
-            {
-                (InstallOf(traced).Start, "helm: release pending-install"), (InstallOf(traced).End, "helm: release deployed"),
-                (DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(times.CompletedTimestamp!.Value), "Ready (VerifyRollout)"),
-            })
-            .OrderBy(m => m.At);
-        foreach (var (at, what) in marks)
-        {
-            Console.WriteLine($"  {(at - t0).TotalMilliseconds,8:F0} ms  {what}");
-        }
-    }
-}
 await app.StopAsync();
 
 // Each helm install's interval, from the simulator's record of writes to Helm's release Secrets (pending-install, then
@@ -259,6 +193,13 @@ await app.StopAsync();
 {
     var (started, ended) = sim.Server.Operations.HelmInstall(id, id);
     return (started.At, ended.At);
+}
+// When the step that scheduled activity <name> ran, and when its result was recorded.
+static DateTime Scheduled(IList<HistoryEvent> history, string name) => history.OfType<TaskScheduledEvent>().First(e => e.Name == name).Timestamp;
+static DateTime Completion(IList<HistoryEvent> history, string name)
+{
+    var id = history.OfType<TaskScheduledEvent>().First(e => e.Name == name).EventId;
+    return history.OfType<TaskCompletedEvent>().First(e => e.TaskScheduledId == id).Timestamp;
 }
 double MeanMs(IEnumerable<TimeSpan> spans) => Math.Round(spans.Average(t => t.TotalMilliseconds), 0);
 var scriptInstalls = scriptIds.Select(InstallOf).ToList();
@@ -305,8 +246,6 @@ var report = new
     installMs = new { script = MeanMs(scriptInstalls.Select(i => i.End - i.Start)), controlPlane = MeanMs(planeInstalls.Values.Select(i => i.End - i.Start)) },
     grantedToInstallMs = MeanMs(grantedAt.Select(g => planeInstalls[g.Key].Start - g.Value)),
     installToReadyMs = MeanMs(posted.Keys.Select(id => completedAt[id] - planeInstalls[id].End)),
-    engineStorageRequestMeanMs = Math.Round((storage.TotalRequestTime - requestTime0).TotalMilliseconds / Math.Max(1, storage.Requests - requests0), 1),
-    engineStorageOperationsPerStore = Math.Round((double)storageOps / stores, 1),
 };
 var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
 Directory.CreateDirectory(Path.Combine(Repo.Root, "bench", "results"));
