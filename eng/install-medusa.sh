@@ -44,8 +44,9 @@ if [ ! -f "$deps/.complete" ]; then
   touch "$deps/.complete"
 fi
 
-# The build depends on the sources and the dependencies.
-sources_hash="$( (cd "$app_src" && find . -type f ! -path './node_modules/*' ! -path './.medusa/*' -print0 | sort -z | xargs -0 sha256sum) | hash_of)"
+# The build depends on the app's sources and the dependencies (not on the Dockerfile or the README).
+sources_hash="$( (cd "$app_src" && find . -type f ! -path './node_modules/*' ! -path './.medusa/*' \
+  ! -name Dockerfile ! -name .dockerignore ! -name README.md -print0 | sort -z | xargs -0 sha256sum) | hash_of)"
 app="$cache/app-$sources_hash"
 if [ ! -f "$app/.complete" ]; then
   echo "medusa build of images/medusa (sources $sources_hash)" >&2
