@@ -13,8 +13,9 @@ namespace Urumi.Medusa.Tests;
 public sealed partial class MedusaStore : IAsyncLifetime
 {
     public const string StoreId = "shop-e2e";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
     private readonly Stopwatch _sinceEmptyDatabase = new();
+    private TimeSpan _readyAfter;
     private PostgresServer? _postgres;
     private RedisServer? _redis;
     private ContainerProcess? _server;
@@ -62,6 +63,7 @@ public sealed partial class MedusaStore : IAsyncLifetime
 
         await Timed("server and worker healthy", () => Task.WhenAll(StartServerAsync(), StartWorkerAsync()));
         Timings.Remove("server healthy after a restart");
+        _readyAfter = _sinceEmptyDatabase.Elapsed;
     }
 
     /// <summary>Runs the seed Job's container once more, as every helm upgrade does.</summary>
@@ -85,8 +87,17 @@ public sealed partial class MedusaStore : IAsyncLifetime
         }
     }
 
-    /// <summary>Marks the first order placed since the migrations started on an empty database.</summary>
-    public void OrderPlaced() => Timings.TryAdd("first order, from an empty database", _sinceEmptyDatabase.Elapsed);
+    /// <summary>
+    /// Records the first checkout's duration, and the time to a first order: from an empty database through
+    /// migrations, seed and start to a completed checkout (tests that run before it do not count).
+    /// </summary>
+    public void OrderPlaced(TimeSpan checkout)
+    {
+        if (Timings.TryAdd("first checkout through the Store API", checkout))
+        {
+            Timings["first order, from an empty database"] = _readyAfter + checkout;
+        }
+    }
 
     public string Report() => string.Join('\n', Timings.Select(t => $"{t.Key}: {t.Value.TotalSeconds:F1} s"));
 
@@ -122,7 +133,7 @@ public sealed partial class MedusaStore : IAsyncLifetime
     }
 
     private Task<(int ExitCode, string Output)> RunToCompletionAsync(ContainerRun run) =>
-        ContainerProcess.RunToCompletionAsync(_app, run, TimeSpan.FromMinutes(5));
+        ContainerProcess.RunToCompletionAsync(_app, run, TimeSpan.FromMinutes(10));
 
     private async Task<T> Timed<T>(string step, Func<Task<T>> action)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Urumi.Medusa.Tests.Support;
 using Xunit.Abstractions;
 
@@ -13,8 +14,9 @@ public sealed class MedusaStoreTests(MedusaStore store, ITestOutputHelper output
         using var shopper = new Shopper(store);
         using var owner = new ShopOwner(store);
 
+        var checkout = Stopwatch.StartNew();
         var order = await shopper.BuyAsync("ada@example.com", quantity: 2);
-        store.OrderPlaced();
+        store.OrderPlaced(checkout.Elapsed);
         await owner.LogInAsync();
         var orders = await owner.OrdersAsync();
 
@@ -48,8 +50,9 @@ public sealed class MedusaStoreTests(MedusaStore store, ITestOutputHelper output
     {
         output.WriteLine(store.Report());
         using var shopper = new Shopper(store);
+        var checkout = Stopwatch.StartNew();
         var order = await shopper.BuyAsync("grace@example.com", quantity: 1);
-        store.OrderPlaced();
+        store.OrderPlaced(checkout.Elapsed);
 
         await store.StopServerAsync();
         await store.Worker.WaitHealthyAsync(store.WorkerPort, TimeSpan.FromSeconds(10));
