@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test: installs the pinned tools, builds in Release, runs all test projects (unit tests on the
-# in-memory backend, integration and kill -9 tests on an Azurite the tests start themselves), and ends with
+# Runs every test: installs the pinned tools (eng/install-tools.sh, eng/install-medusa.sh), builds in Release, runs
+# all test projects (unit tests on the in-memory backend, integration and kill -9 tests on an Azurite the tests start
+# themselves, the Medusa store on Debian's PostgreSQL and Redis), and ends with
 #   tests: N passed, N failed, N skipped
 # Exit code: 0 when everything passed.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 "$root/eng/install-tools.sh" || exit 1
+# PostgreSQL, Redis and ShellCheck from Debian, images/medusa installed and built (cached under .tools/medusa).
+"$root/eng/install-medusa.sh" >/dev/null || exit 1
 
 results="$root/TestResults"
 rm -rf "$results"

@@ -4,6 +4,9 @@ loadEnv(process.env.NODE_ENV || "development", process.cwd())
 
 // Everything comes from the environment the chart sets; secrets come from the store's Secret.
 const redisUrl = process.env.REDIS_URL
+// Medusa marks its session cookie Secure in production, and a browser never gets a Secure cookie over plain
+// http: a store served without TLS (kind) must turn it off, or nobody can log in to its admin.
+const cookieSecure = process.env.COOKIE_SECURE !== "false"
 
 module.exports = defineConfig({
   projectConfig: {
@@ -18,6 +21,7 @@ module.exports = defineConfig({
       jwtSecret: process.env.JWT_SECRET,
       cookieSecret: process.env.COOKIE_SECRET,
     },
+    cookieOptions: cookieSecure ? {} : { secure: false, sameSite: "lax" },
   },
   admin: {
     disable: process.env.DISABLE_MEDUSA_ADMIN === "true",
@@ -25,7 +29,7 @@ module.exports = defineConfig({
   modules: [
     { resolve: "@medusajs/medusa/cache-redis", options: { redisUrl } },
     { resolve: "@medusajs/medusa/event-bus-redis", options: { redisUrl } },
-    { resolve: "@medusajs/medusa/workflow-engine-redis", options: { redis: { url: redisUrl } } },
+    { resolve: "@medusajs/medusa/workflow-engine-redis", options: { redis: { redisUrl } } },
     {
       resolve: "@medusajs/medusa/locking",
       options: {

@@ -92,6 +92,12 @@ capabilities:
   value: {{ include "medusa.url" . | quote }}
 - name: PORT
   value: "9000"
+{{- /* Off without TLS: a browser drops a Secure cookie set over http (see images/medusa/medusa-config.ts). */}}
+- name: COOKIE_SECURE
+  value: {{ .Values.ingress.tls.enabled | quote }}
+{{- /* The store's pods reach nothing outside the namespace: no usage analytics. */}}
+- name: MEDUSA_DISABLE_TELEMETRY
+  value: "true"
 {{- end -}}
 
 {{/* Readiness, liveness and startup probes on Medusa's /health. */}}
