@@ -56,6 +56,7 @@ public sealed class ControlPlaneChartTests
         Grant("", "pods", Read);
         Grant("", "events", Read);
         Grant("apps", "replicasets", Read);
+        Grant("cert-manager.io", "certificates", ["list"]);
         return expected;
     }
 

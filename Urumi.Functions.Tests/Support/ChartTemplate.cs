@@ -34,7 +34,7 @@ public static class ChartTemplate
                 ["HELM_CONFIG_HOME"] = Path.Combine(home, "config"),
                 ["HELM_DATA_HOME"] = Path.Combine(home, "data"),
             }, workingDirectory: home, timeout: TimeSpan.FromMinutes(1))).EnsureSuccess();
-            return KubernetesYaml.LoadAllFromString(result.Stdout)
+            return KubernetesYaml.LoadAllFromString(result.Stdout, KubeSim.Testing.CustomResources.TypeMap)
                 .Select(o => o as IKubernetesObject<V1ObjectMeta> ?? throw new InvalidOperationException($"not a Kubernetes object: {o?.GetType()}"))
                 .ToList();
         }

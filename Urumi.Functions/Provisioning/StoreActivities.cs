@@ -212,7 +212,7 @@ public sealed partial class StoreActivities(
         using (metrics.Measure(r.StoreId))
         {
             var kube = await StoreClusterAsync();
-            var report = Rollout.Verify(await Guard(() => kube.SnapshotAsync(r.StoreId, ct)));
+            var report = await WaitForCertificatesAsync(r, kube, ct);
             if (!report.Ready)
             {
                 throw new PermanentStoreException($"the rollout did not become ready: {report.Summary}");
@@ -233,6 +233,27 @@ public sealed partial class StoreActivities(
             }, ct);
             metrics.Complete(r.StoreId, "Ready");
             return report.Summary;
+        }
+    }
+
+    /// <summary>
+    /// The rollout verdict once nothing but a per-store certificate is missing, or Urumi:Helm:Timeout has passed
+    /// since helm returned: cert-manager orders it after the Ingress exists, so the store stays Provisioning and
+    /// its Reconciling condition says which Certificate it waits for and why.
+    /// </summary>
+    private async Task<RolloutReport> WaitForCertificatesAsync(StoreRequest r, StoreCluster kube, CancellationToken ct)
+    {
+        var deadline = time.GetUtcNow() + Options.Helm.Timeout;
+        while (true)
+        {
+            var report = Rollout.Verify(await Guard(() => kube.SnapshotAsync(r.StoreId, ct)));
+            var waitingForCertificates = !report.Ready && report.Problems.All(p => p.Reason == RolloutReasons.CertificateNotReady);
+            if (!waitingForCertificates || time.GetUtcNow() >= deadline)
+            {
+                return report;
+            }
+            await Announce(r, "Verify", 90, $"Waiting for TLS: {report.Summary}", ct);
+            await Task.Delay(Options.Provisioning.PollInterval, time, ct);
         }
     }
 
