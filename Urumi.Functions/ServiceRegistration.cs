@@ -37,6 +37,7 @@ public static class ServiceRegistration
     {
         services.AddSingleton<HelmRunner>();
         services.AddSingleton<StoreCharts>();
+        services.AddSingleton<PlanCatalog>();
         return services;
     }
 

@@ -5,11 +5,12 @@ using Urumi.Durable.Hosting;
 using Urumi.Functions.Cluster;
 using Urumi.Functions.Configuration;
 using Urumi.Functions.Helm;
+using Urumi.Functions.Stores;
 
 namespace Urumi.Functions.Info;
 
 /// <summary>/api/info (what this control plane runs against, simulated or not) and /api/health (storage and cluster).</summary>
-public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, IOptions<UrumiOptions> options)
+public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, PlanCatalog plans, IOptions<UrumiOptions> options)
 {
     [Function("InfoHttp")]
     public async Task<IResult> Info(
@@ -36,6 +37,7 @@ public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, IO
             cluster = new { mode = session.Mode.ToString(), simulated = session.Simulated, server = session.Server },
             helm = new { path = helm.Path, version = helmVersion },
             taskHub = client.TaskHubName,
+            offers = (await plans.OffersAsync()).Select(p => new { engine = p.Engine, plan = p.Plan, offered = p.Offered, doesNotFit = p.Misfits }),
             limits = new
             {
                 maxConcurrentProvisioning = o.Provisioning.MaxConcurrent,

@@ -180,9 +180,7 @@ public sealed partial class StoreActivities(
             await Guard(() => storage.UnlockAsync(r.StoreId, r.StoreId, ct));
             ReleaseUnlocked(logger, r.StoreId, before.Revision, unlockedFrom);
         }
-        var install = new HelmInstall(
-            r.StoreId, r.StoreId, charts.ChartPath(r.Engine), [charts.ValuesFile(r.Engine, Options.Environment)],
-            ChartValues(r), Options.Helm.Timeout);
+        var install = charts.Install(r.StoreId, r.Engine, new Uri(r.Url).Host, Options.Helm.Timeout);
         var version = await helm.VersionAsync();
         // Helm starts while the row's step is being written; a failed write fails the activity once helm is done.
         try
@@ -314,21 +312,6 @@ public sealed partial class StoreActivities(
 
     private async Task<StoreCluster> StoreClusterAsync() => new((await cluster.GetAsync()).Kubernetes);
 
-    private Dictionary<string, string> ChartValues(StoreRequest r)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["ingress.host"] = new Uri(r.Url).Host,
-            ["existingSecret"] = StoreResources.SecretName(r.StoreId),
-        };
-        if (r.Engine == "medusa")
-        {
-            var colon = Options.MedusaImage.LastIndexOf(':');
-            values["image.repository"] = Options.MedusaImage[..colon];
-            values["image.tag"] = Options.MedusaImage[(colon + 1)..];
-        }
-        return values;
-    }
 
     /// <summary>Why helm failed, as a retry decision: interrupted, locked or cut off from the cluster is transient.</summary>
     private async Task<Exception> ClassifyAsync(HelmCommandException e, StoreRequest? r, ClusterSession session, CancellationToken ct)

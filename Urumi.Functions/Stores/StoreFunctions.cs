@@ -18,6 +18,7 @@ namespace Urumi.Functions.Stores;
 /// </summary>
 public sealed class StoreFunctions(
     StoreRegistry registry,
+    PlanCatalog plans,
     CreateRateLimiter rateLimiter,
     AuditTrail audit,
     IOptions<UrumiOptions> options,
@@ -54,6 +55,10 @@ public sealed class StoreFunctions(
         if (idempotencyKey is not null && await SettledAsync(client, provisionId, ct) is { } earlier)
         {
             return await Replay(request, client, earlier, body, ct);
+        }
+        if (await plans.RefusalAsync(body.Engine, body.Plan, ct) is { } unfit)
+        {
+            return unfit;
         }
         // The claims decide, each with conditional writes, so requests that arrive together cannot both pass. The
         // provisioning's instance row is written beside them, held: it starts once both claims succeeded and is
