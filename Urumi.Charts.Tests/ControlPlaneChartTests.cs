@@ -51,11 +51,12 @@ public sealed class ControlPlaneChartTests
         Grant("", "resourcequotas", Manage);
         Grant("", "limitranges", Manage);
         Grant("networking.k8s.io", "networkpolicies", Manage);
-        Grant("", "namespaces", ["get", "list", "watch", "create", "patch", "delete"]);
+        Grant("", "namespaces", Manage);
         // Helm's wait and the rollout check read what workloads create, and why they fail.
         Grant("", "pods", Read);
         Grant("", "events", Read);
         Grant("apps", "replicasets", Read);
+        Grant("cert-manager.io", "certificates", ["list"]);
         return expected;
     }
 

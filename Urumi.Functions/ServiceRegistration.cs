@@ -15,7 +15,11 @@ public static class ServiceRegistration
 {
     public static IServiceCollection AddUrumiOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<UrumiOptions>().Bind(configuration.GetSection(UrumiOptions.Section)).ValidateOnStart();
+        DurationConverter.Register();
+        services.AddOptions<UrumiOptions>()
+            .Bind(configuration.GetSection(UrumiOptions.Section))
+            .PostConfigure(o => o.Provisioning.ApplyDefaultDeadline(o.Helm, configuration[ProvisioningSettings.DeadlineKey] is not null))
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<UrumiOptions>, UrumiOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         return services;
@@ -33,6 +37,7 @@ public static class ServiceRegistration
     {
         services.AddSingleton<HelmRunner>();
         services.AddSingleton<StoreCharts>();
+        services.AddSingleton<PlanCatalog>();
         return services;
     }
 

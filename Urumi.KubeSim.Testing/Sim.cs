@@ -12,7 +12,9 @@ public sealed class Sim : IAsyncDisposable
         Directory = directory;
         KubeconfigPath = Path.Combine(directory, "kubeconfig");
         server.WriteKubeconfig(KubeconfigPath);
-        Client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url, AccessToken = server.Cluster.Options.Token });
+        Client = new Kubernetes(server.CertificateAuthority is null
+            ? new KubernetesClientConfiguration { Host = server.Url, AccessToken = server.Cluster.Options.Token }
+            : KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
     }
 
     public KubeSimServer Server { get; }

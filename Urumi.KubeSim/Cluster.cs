@@ -30,6 +30,8 @@ public sealed class Cluster
         Operations = new OperationLog(Time);
         Faults = new FaultInjector();
         Admission = new ResourceAdmission(Store);
+        Authentication = new Auth.Authentication(options.Token);
+        Authorizer = new Auth.RbacAuthorizer(Store);
     }
 
     public KubeSimOptions Options { get; }
@@ -37,6 +39,16 @@ public sealed class Cluster
     public ObjectStore Store { get; }
     public OperationLog Operations { get; }
     public FaultInjector Faults { get; }
+
+    /// <summary>The bearer tokens the cluster accepts (the admin's and issued ServiceAccount tokens).</summary>
+    public Auth.Authentication Authentication { get; }
+
+    /// <summary>RBAC, consulted for every request when KubeSimOptions.Rbac is on.</summary>
+    public Auth.RbacAuthorizer Authorizer { get; }
+
+    /// <summary>Every authorization decision RBAC made (reads too): what each user used and what it was refused.</summary>
+    public Auth.AccessLog Access { get; } = new();
+
     internal ResourceAdmission Admission { get; }
 
     public string Now() => Timestamp(Time.GetUtcNow());

@@ -9,6 +9,19 @@ public sealed class KubeSimOptions
     /// <summary>When set, every request except /livez, /readyz and /healthz must carry "Authorization: Bearer {Token}".</summary>
     public string? Token { get; set; }
 
+    /// <summary>
+    /// Serve HTTPS with a certificate made at start (its CA in the kubeconfig). client-go (helm, kubectl) sends bearer
+    /// tokens only over TLS, so tokens and RBAC need it for them.
+    /// </summary>
+    public bool Https { get; set; }
+
+    /// <summary>
+    /// Authorize every request with RBAC (Roles, ClusterRoles, bindings, aggregation, resourceNames): a request
+    /// needs a bearer token (the admin's Token, in system:masters, or an issued ServiceAccount token); what its user
+    /// may not do answers 403 Forbidden with the real message. Off by default. Implies <see cref="Https"/>.
+    /// </summary>
+    public bool Rbac { get; set; }
+
     /// <summary>The version /version reports (kubectl and Helm only need it to parse).</summary>
     public string KubernetesVersion { get; set; } = "v1.33.1";
 

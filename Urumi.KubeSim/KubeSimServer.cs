@@ -7,13 +7,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Urumi.KubeSim.Api;
+using Urumi.KubeSim.Auth;
 using Urumi.KubeSim.Controllers;
 using Urumi.KubeSim.Faults;
 
 namespace Urumi.KubeSim;
 
 /// <summary>
-/// A simulated Kubernetes API server on 127.0.0.1 over plain HTTP, with simulated controllers. Start it in-process
+/// A simulated Kubernetes API server on 127.0.0.1 over plain HTTP (or HTTPS), with simulated controllers. Start it in-process
 /// with <see cref="StartAsync"/>; point clients at <see cref="Url"/> or the kubeconfig from <see cref="Kubeconfig"/>.
 /// </summary>
 public sealed class KubeSimServer : IAsyncDisposable
@@ -21,23 +22,31 @@ public sealed class KubeSimServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ControllerManager _controllers;
 
-    private KubeSimServer(WebApplication app, Cluster cluster, ControllerManager controllers, string url)
+    private KubeSimServer(WebApplication app, Cluster cluster, ControllerManager controllers, string url, string? certificateAuthority)
     {
         _app = app;
         Cluster = cluster;
         _controllers = controllers;
         Url = url;
+        CertificateAuthority = certificateAuthority;
     }
 
     public string Url { get; }
+
+    /// <summary>The PEM of the server's self-signed certificate when it serves HTTPS (clients trust it as their CA).</summary>
+    public string? CertificateAuthority { get; }
     public Cluster Cluster { get; }
     public FaultInjector Faults => Cluster.Faults;
     public OperationLog Operations => Cluster.Operations;
 
     /// <summary>A kubeconfig whose current context points at this server (with the bearer token when one is set).</summary>
-    public string Kubeconfig => KubeconfigFile.Render(Url, Cluster.Options.Token);
+    public string Kubeconfig => KubeconfigFor(Cluster.Options.Token);
 
-    public void WriteKubeconfig(string path)
+    /// <summary>A kubeconfig for this server that authenticates with <paramref name="token"/> (a ServiceAccount's, say).</summary>
+    public string KubeconfigFor(string? token) => KubeconfigFile.Render(Url, token, CertificateAuthority);
+
+    /// <summary>Writes the kubeconfig readable by its owner only: it may hold a token.</summary>
+    public void WriteKubeconfig(string path, string? token = null)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
@@ -45,7 +54,13 @@ public sealed class KubeSimServer : IAsyncDisposable
             Directory.CreateDirectory(directory);
         }
 
-        File.WriteAllText(path, Kubeconfig);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using var writer = new StreamWriter(path, System.Text.Encoding.UTF8, options);
+        writer.Write(token is null ? Kubeconfig : KubeconfigFor(token));
     }
 
     public static async Task<KubeSimServer> StartAsync(KubeSimOptions? options = null, CancellationToken cancellation = default)
@@ -54,12 +69,19 @@ public sealed class KubeSimServer : IAsyncDisposable
         options.Validate();
         var cluster = new Cluster(options);
         cluster.Bootstrap();
+        var certificate = options.Https || options.Rbac ? SelfSignedCertificate.Create() : null;
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.AllowSynchronousIO = false;
         });
@@ -70,10 +92,8 @@ public sealed class KubeSimServer : IAsyncDisposable
         app.Run(async context =>
         {
             var path = context.Request.Path.Value ?? "/";
-            if (options.Token is { } token && path is not ("/livez" or "/readyz" or "/healthz")
-                && context.Request.Headers.Authorization.ToString() != $"Bearer {token}")
+            if (!await Gatekeeper.AdmitsAsync(cluster, context, path))
             {
-                await ApiHandler.WriteStatusAsync(context, StatusException.Unauthorized());
                 return;
             }
 
@@ -119,12 +139,12 @@ public sealed class KubeSimServer : IAsyncDisposable
         await app.StartAsync(cancellation);
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        var url = $"http://127.0.0.1:{port}";
+        var url = $"{(certificate is null ? "http" : "https")}://127.0.0.1:{port}";
         api = new ApiHandler(cluster, $"127.0.0.1:{port}");
         var controllers = new ControllerManager(cluster);
         controllers.Start();
         controllersRef = controllers;
-        return new KubeSimServer(app, cluster, controllers, url);
+        return new KubeSimServer(app, cluster, controllers, url, certificate is null ? null : certificate.ExportCertificatePem());
     }
 
     /// <summary>Completes when the host is asked to stop (Ctrl+C or SIGTERM).</summary>

@@ -1,6 +1,6 @@
 using Urumi.KubeSim;
 
-// dotnet run --project Urumi.KubeSim -- --port <p> --kubeconfig <file> [--token <t>] [--fast]
+// dotnet run --project Urumi.KubeSim -- --port <p> --kubeconfig <file> [--token <t>] [--https] [--rbac] [--fast]
 // Writes the kubeconfig, prints "ready <url>" once requests are accepted, and serves until Ctrl+C or SIGTERM.
 var options = new KubeSimOptions();
 string? kubeconfig = null;
@@ -20,14 +20,22 @@ for (var i = 0; i < args.Length; i++)
             case "--token":
                 options.Token = Value();
                 break;
+            case "--https":
+                options.Https = true;
+                break;
+            case "--rbac":
+                options.Rbac = true;
+                break;
             case "--fast":
                 var fast = KubeSimOptions.Fast();
                 fast.Port = options.Port;
                 fast.Token = options.Token;
+                fast.Https = options.Https;
+                fast.Rbac = options.Rbac;
                 options = fast;
                 break;
             case "-h" or "--help":
-                Console.WriteLine("usage: Urumi.KubeSim [--port <p>] [--kubeconfig <file>] [--token <bearer token>] [--fast]");
+                Console.WriteLine("usage: Urumi.KubeSim [--port <p>] [--kubeconfig <file>] [--token <bearer token>] [--https] [--rbac] [--fast]");
                 return 0;
             default:
                 throw new ArgumentException($"unknown option {args[i]}");
@@ -36,7 +44,7 @@ for (var i = 0; i < args.Length; i++)
     catch (ArgumentException e)
     {
         Console.Error.WriteLine($"error: {e.Message}");
-        Console.Error.WriteLine("usage: Urumi.KubeSim [--port <p>] [--kubeconfig <file>] [--token <bearer token>] [--fast]");
+        Console.Error.WriteLine("usage: Urumi.KubeSim [--port <p>] [--kubeconfig <file>] [--token <bearer token>] [--https] [--rbac] [--fast]");
         return 2;
     }
 }

@@ -15,7 +15,7 @@ public sealed class Rendered
 
     public static Rendered Parse(string yaml)
     {
-        var objects = KubernetesYaml.LoadAllFromString(yaml)
+        var objects = KubernetesYaml.LoadAllFromString(yaml, Urumi.KubeSim.Testing.CustomResources.TypeMap)
             .Select(o => o as IKubernetesObject<V1ObjectMeta> ?? throw new InvalidOperationException($"not a Kubernetes object: {o?.GetType()}"))
             .ToList();
         return new Rendered(objects);

@@ -96,4 +96,49 @@ public sealed class RolloutTests
         Assert.Equal([RolloutReasons.QuotaExceeded, RolloutReasons.JobFailed], report.Problems.Select(p => p.Reason).Order(StringComparer.Ordinal).Reverse().ToArray());
         Assert.StartsWith("Deployment web: QuotaExceeded", report.Summary);
     }
+
+    private static V1Ingress Ingress(string? issuer, string? secretName) => new()
+    {
+        Metadata = new V1ObjectMeta
+        {
+            Name = "shop",
+            Annotations = issuer is null ? null : new Dictionary<string, string> { ["cert-manager.io/cluster-issuer"] = issuer },
+        },
+        Spec = new V1IngressSpec { Tls = [new V1IngressTLS { Hosts = ["shop.stores.example"], SecretName = secretName }] },
+    };
+
+    [Fact]
+    public void A_store_with_its_own_certificate_is_not_ready_until_cert_manager_reports_it_Ready_and_says_why()
+    {
+        var perStore = Ingress("letsencrypt-prod", "shop-tls");
+        var snapshot = Snapshot(Deployment(available: 1)) with { Ingresses = [perStore] };
+
+        var notCreated = Assert.Single(Rollout.Verify(snapshot).Problems);
+        var pending = Assert.Single(Rollout.Verify(snapshot with
+        {
+            Certificates = [new CertificateState("shop-tls", false, "DoesNotExist", "Issuing certificate as Secret does not exist")],
+        }).Problems);
+        var rateLimited = Assert.Single(Rollout.Verify(snapshot with
+        {
+            Certificates = [new CertificateState("shop-tls", false, "Failed", "429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued")],
+        }).Problems);
+        var ready = Rollout.Verify(snapshot with { Certificates = [new CertificateState("shop-tls", true, "Ready", "Certificate is up to date")] });
+
+        Assert.Equal((RolloutReasons.CertificateNotReady, "shop-tls"), (notCreated.Reason, notCreated.Name));
+        Assert.Contains("cert-manager", notCreated.Message);
+        Assert.Contains("Issuing certificate as Secret does not exist", pending.Message);
+        Assert.Contains("rateLimited", rateLimited.Message);
+        Assert.True(ready.Ready);
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData(null, "shop-tls")]
+    [InlineData("letsencrypt-prod", null)]
+    public void A_store_served_by_the_wildcard_or_a_certificate_it_does_not_order_waits_for_no_certificate(string? issuer, string? secretName)
+    {
+        var snapshot = Snapshot(Deployment(available: 1)) with { Ingresses = [Ingress(issuer, secretName)] };
+
+        Assert.True(Rollout.Verify(snapshot).Ready);
+    }
 }

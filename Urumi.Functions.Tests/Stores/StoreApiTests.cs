@@ -153,12 +153,12 @@ public sealed class StoreApiTests(AzuriteFixture fixture)
     }
 
     [Fact]
-    public async Task Info_announces_the_cluster_and_health_checks_storage_and_cluster()
+    public async Task Info_announces_the_cluster_to_key_holders_and_health_checks_storage_and_cluster()
     {
         await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm4");
         using var anonymous = new HttpClient { BaseAddress = plane.Admin.BaseAddress };
 
-        var info = (await ControlPlane.ReadAsync(await anonymous.GetAsync("/api/info")))!;
+        var info = (await ControlPlane.ReadAsync(await plane.As(ControlPlane.BobKey).GetAsync("/api/info")))!;
         var health = await anonymous.GetAsync("/api/health");
 
         Assert.Equal("Kubeconfig", (string?)info["cluster"]!["mode"]);

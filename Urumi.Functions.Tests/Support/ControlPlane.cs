@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using k8s;
 using Microsoft.DurableTask.Client;
 using Urumi.Testing;
 using Urumi.Functions.Configuration;
@@ -50,12 +51,43 @@ public sealed class ControlPlane : IAsyncDisposable
     public static async Task<ControlPlane> StartAsync(AzuriteServer azurite, string helmTool = "helm3", IDictionary<string, string>? settings = null)
     {
         var sim = await Sim.StartAsync();
+        return await StartAsync(azurite, sim, sim.KubeconfigPath, helmTool, settings);
+    }
+
+    /// <summary>
+    /// The control plane on a KubeSim with RBAC on, as the ServiceAccount bound to the ClusterRole that
+    /// `helm template charts/urumi` renders (applied by the cluster admin, as `helm install` would): a call the
+    /// role does not allow is a 403, as on a real cluster.
+    /// </summary>
+    public static async Task<ControlPlane> StartAsServiceAccountAsync(AzuriteServer azurite, string helmTool = "helm3", IDictionary<string, string>? settings = null)
+    {
+        var options = KubeSim.KubeSimOptions.Fast();
+        options.Rbac = true;
+        options.Token = KubeSim.Auth.Authentication.NewToken();
+        var sim = await Sim.StartAsync(options);
+        const string ns = "urumi";
+        var rendered = await ChartTemplate.RenderAsync("urumi", ns, [Path.Combine(ChartTemplate.Chart("urumi"), "values-prod.yaml")]);
+        await sim.Client.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } });
+        var account = rendered.OfType<k8s.Models.V1ServiceAccount>().Single();
+        await sim.Client.CoreV1.CreateNamespacedServiceAccountAsync(account, ns);
+        await sim.Client.RbacAuthorizationV1.CreateClusterRoleAsync(rendered.OfType<k8s.Models.V1ClusterRole>().Single());
+        await sim.Client.RbacAuthorizationV1.CreateClusterRoleBindingAsync(rendered.OfType<k8s.Models.V1ClusterRoleBinding>().Single());
+        var kubeconfig = Path.Combine(sim.Directory, "service-account.kubeconfig");
+        sim.Server.WriteKubeconfig(kubeconfig, sim.Server.Cluster.Authentication.IssueServiceAccountToken(ns, account.Metadata.Name));
+        return await StartAsync(azurite, sim, kubeconfig, helmTool, settings);
+    }
+
+    /// <summary>The user name the control plane has on a KubeSim started by <see cref="StartAsServiceAccountAsync"/>.</summary>
+    public const string ServiceAccountUser = "system:serviceaccount:urumi:urumi";
+
+    private static async Task<ControlPlane> StartAsync(AzuriteServer azurite, Sim sim, string kubeconfig, string helmTool, IDictionary<string, string>? settings)
+    {
         var all = new Dictionary<string, string>(FunctionApp.FastFailover())
         {
             ["Auth__Keys__alice"] = AliceKey,
             ["Auth__Keys__bob"] = BobKey,
             ["Urumi__Cluster__Mode"] = "Kubeconfig",
-            ["Urumi__Cluster__Kubeconfig"] = sim.KubeconfigPath,
+            ["Urumi__Cluster__Kubeconfig"] = kubeconfig,
             ["Urumi__Helm__Path"] = Repo.Tool(helmTool),
             ["Urumi__Helm__Timeout"] = "00:00:30",
             ["Urumi__Helm__UninstallTimeout"] = "00:00:30",

@@ -44,7 +44,15 @@ public sealed partial class ClusterConnection(IOptions<UrumiOptions> options, Ku
     {
         var settings = o.Cluster;
         var helmHome = Path.Combine(Path.GetTempPath(), "urumi-helm", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(helmHome);
+        // helm's home holds the simulator's kubeconfig and token: its owner alone may read it.
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(helmHome);
+        }
+        else
+        {
+            Directory.CreateDirectory(helmHome, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         ClusterSession session;
         switch (settings.Mode)
         {
@@ -87,13 +95,17 @@ public sealed partial class ClusterConnection(IOptions<UrumiOptions> options, Ku
         return session;
     }
 
+    /// <summary>
+    /// An in-process KubeSim on loopback over HTTPS that requires a random bearer token made for this start. The
+    /// token is written only to the kubeconfig this process and its helm use (readable by its owner alone), so no
+    /// other local process can read the stores' Secrets through it.
+    /// </summary>
     private static async Task<ClusterSession> SimulateAsync(string helmHome, KubernetesCallTimer timer)
     {
-        // Loopback only and without a token: client-go (helm) sends no bearer token over plain http.
-        var simulator = await KubeSimServer.StartAsync(new KubeSimOptions());
+        var simulator = await KubeSimServer.StartAsync(new KubeSimOptions { Https = true, Token = KubeSim.Auth.Authentication.NewToken() });
         var kubeconfig = Path.Combine(helmHome, "kubesim.kubeconfig");
         simulator.WriteKubeconfig(kubeconfig);
-        var config = new KubernetesClientConfiguration { Host = simulator.Url };
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
         return new ClusterSession(ClusterMode.Simulated, simulator.Url, Client(config, timer), HelmEnvironment(helmHome, kubeconfig, null), simulator);
     }
 

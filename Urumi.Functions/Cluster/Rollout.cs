@@ -2,14 +2,22 @@ using k8s.Models;
 
 namespace Urumi.Functions.Cluster;
 
-/// <summary>The workloads, pods and events of one namespace at one moment.</summary>
+/// <summary>
+/// The workloads, pods and events of one namespace at one moment, and its Ingresses with the cert-manager
+/// Certificates in it (none where cert-manager is not installed).
+/// </summary>
 public sealed record RolloutSnapshot(
     IList<V1Deployment> Deployments,
     IList<V1StatefulSet> StatefulSets,
     IList<V1Job> Jobs,
     IList<V1ReplicaSet> ReplicaSets,
     IList<V1Pod> Pods,
-    IList<Corev1Event> Events);
+    IList<Corev1Event> Events,
+    IList<V1Ingress>? Ingresses = null,
+    IReadOnlyList<CertificateState>? Certificates = null);
+
+/// <summary>A cert-manager Certificate's Ready condition (Ready null: cert-manager has not reported yet).</summary>
+public sealed record CertificateState(string Name, bool? Ready, string? Reason, string? Message);
 
 /// <summary>Why a workload is not rolled out. Reason is one of the RolloutReasons.</summary>
 public sealed record RolloutProblem(string Kind, string Name, string Reason, string Message)
@@ -37,8 +45,9 @@ public static class RolloutReasons
     public const string JobFailed = "JobFailed";
     public const string CreateFailed = "CreateFailed";
     public const string NotReady = "NotReady";
+    public const string CertificateNotReady = "CertificateNotReady";
 
-    public static readonly string[] BySeverity = [QuotaExceeded, ImagePullFailure, CrashLoop, ProbeFailure, JobFailed, CreateFailed, NotReady];
+    public static readonly string[] BySeverity = [QuotaExceeded, ImagePullFailure, CrashLoop, ProbeFailure, JobFailed, CreateFailed, NotReady, CertificateNotReady];
 }
 
 /// <summary>Reads a snapshot the way `kubectl rollout status` does, and names the cause of what is not ready.</summary>
@@ -88,7 +97,39 @@ public static class Rollout
             var problem = Explain("Job", job.Metadata.Name, failed is null ? "not complete" : $"failed: {failed.Reason}: {failed.Message}", failure, PodsOf(s, uids), EventsOf(s, uids));
             problems.Add(failed is not null && problem.Reason == RolloutReasons.NotReady ? problem with { Reason = RolloutReasons.JobFailed } : problem);
         }
+        problems.AddRange(CertificateProblems(s));
         return new RolloutReport(s.Deployments.Count + s.StatefulSets.Count + s.Jobs.Count, problems);
+    }
+
+    /// <summary>
+    /// An Ingress that asks cert-manager for its certificate (an issuer annotation, a TLS secret) is served only
+    /// once that Certificate (cert-manager names it after the secret) is Ready. An Ingress without a TLS secret
+    /// is served by the ingress controller's default (wildcard) certificate and waits for nothing.
+    /// </summary>
+    public static IEnumerable<RolloutProblem> CertificateProblems(RolloutSnapshot s)
+    {
+        foreach (var ingress in s.Ingresses ?? [])
+        {
+            var annotations = ingress.Metadata.Annotations ?? new Dictionary<string, string>();
+            if (!annotations.ContainsKey("cert-manager.io/cluster-issuer") && !annotations.ContainsKey("cert-manager.io/issuer"))
+            {
+                continue;
+            }
+            foreach (var secret in (ingress.Spec.Tls ?? []).Select(t => t.SecretName).Where(n => !string.IsNullOrEmpty(n)).Distinct())
+            {
+                var certificate = s.Certificates?.FirstOrDefault(c => c.Name == secret);
+                if (certificate is null)
+                {
+                    yield return new RolloutProblem("Certificate", secret, RolloutReasons.CertificateNotReady,
+                        $"Ingress {ingress.Metadata.Name} waits for cert-manager to create Certificate {secret} (is cert-manager installed?)");
+                }
+                else if (certificate.Ready != true)
+                {
+                    yield return new RolloutProblem("Certificate", secret, RolloutReasons.CertificateNotReady,
+                        $"{certificate.Reason ?? "Pending"}: {certificate.Message ?? "cert-manager has not reported on it yet"}");
+                }
+            }
+        }
     }
 
     private static RolloutProblem Explain(string kind, string name, string state, string? createFailure, IReadOnlyList<V1Pod> pods, IReadOnlyList<Corev1Event> events)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -135,9 +136,40 @@ public sealed class StoreCluster(IKubernetes kubernetes)
         var replicaSets = kubernetes.AppsV1.ListNamespacedReplicaSetAsync(ns, cancellationToken: ct);
         var pods = kubernetes.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: ct);
         var events = kubernetes.CoreV1.ListNamespacedEventAsync(ns, cancellationToken: ct);
-        await Task.WhenAll(deployments, statefulSets, jobs, replicaSets, pods, events);
-        return new RolloutSnapshot(deployments.Result.Items, statefulSets.Result.Items, jobs.Result.Items, replicaSets.Result.Items, pods.Result.Items, events.Result.Items);
+        var ingresses = kubernetes.NetworkingV1.ListNamespacedIngressAsync(ns, cancellationToken: ct);
+        var certificates = CertificatesAsync(ns, ct);
+        await Task.WhenAll(deployments, statefulSets, jobs, replicaSets, pods, events, ingresses, certificates);
+        return new RolloutSnapshot(deployments.Result.Items, statefulSets.Result.Items, jobs.Result.Items, replicaSets.Result.Items, pods.Result.Items,
+            events.Result.Items, ingresses.Result.Items, certificates.Result);
     }
+
+    /// <summary>The cert-manager Certificates of a namespace with their Ready condition; none when cert-manager is not installed.</summary>
+    private async Task<IReadOnlyList<CertificateState>> CertificatesAsync(string ns, CancellationToken ct)
+    {
+        JsonElement list;
+        try
+        {
+            list = (JsonElement)await kubernetes.CustomObjects.ListNamespacedCustomObjectAsync("cert-manager.io", "v1", ns, "certificates", cancellationToken: ct);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return [];
+        }
+        var certificates = new List<CertificateState>();
+        foreach (var item in list.GetProperty("items").EnumerateArray())
+        {
+            var name = item.GetProperty("metadata").GetProperty("name").GetString()!;
+            var ready = item.TryGetProperty("status", out var status) && status.TryGetProperty("conditions", out var conditions)
+                ? conditions.EnumerateArray().FirstOrDefault(c => c.GetProperty("type").GetString() == "Ready")
+                : default;
+            certificates.Add(ready.ValueKind == JsonValueKind.Object
+                ? new CertificateState(name, ready.GetProperty("status").GetString() == "True", Text(ready, "reason"), Text(ready, "message"))
+                : new CertificateState(name, null, null, null));
+        }
+        return certificates;
+    }
+
+    private static string? Text(JsonElement e, string property) => e.TryGetProperty(property, out var value) ? value.GetString() : null;
 
     /// <summary>True when the API server answers /version.</summary>
     public async Task<bool> AnswersAsync(CancellationToken ct)

@@ -110,7 +110,12 @@ public sealed class ProvisioningSettings
     /// <summary>How long the full gate, with stores waiting, waits before it frees the slots of holders that ended without a release.</summary>
     public TimeSpan GateHolderCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>The whole provisioning (after leaving the queue) must end within this.</summary>
+    public const string DeadlineKey = "Urumi:Provisioning:Deadline";
+
+    /// <summary>
+    /// The whole provisioning (after leaving the queue) must end within this. Unset, it is 15 minutes, or
+    /// Urumi:Helm:Timeout plus 10 minutes when helm may wait longer than that (a chart's helmTimeout of 1h).
+    /// </summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Retries of a step that failed for a transient reason (5xx, 429, connection refused ...).</summary>
@@ -125,6 +130,15 @@ public sealed class ProvisioningSettings
 
     /// <summary>How often a waiting orchestration looks again (durable timer, not a sleep).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Leaves room after helm's timeout when no deadline was configured, so any helm timeout starts the app.</summary>
+    public void ApplyDefaultDeadline(HelmSettings helm, bool configured)
+    {
+        if (!configured && Deadline <= helm.Timeout)
+        {
+            Deadline = helm.Timeout + TimeSpan.FromMinutes(10);
+        }
+    }
 }
 
 /// <summary>Refuses to start with settings that cannot work, naming each one.</summary>

@@ -22,6 +22,21 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
     public async Task<HelmRelease> UpgradeInstallAsync(HelmInstall install, HelmVersion version, CancellationToken forceful = default, CancellationToken graceful = default) =>
         ParseRelease((await RunAsync(UpgradeInstallArguments(install, version), forceful, graceful)).StandardOutput);
 
+    /// <summary>`helm template` of what <paramref name="install"/> would install: the manifests, hooks included, as YAML.</summary>
+    public async Task<string> TemplateAsync(HelmInstall install, CancellationToken cancellationToken = default)
+    {
+        var arguments = new List<string> { "template", install.Release, install.Chart, "--namespace", install.Namespace };
+        foreach (var file in install.ValuesFiles)
+        {
+            arguments.AddRange(["--values", file]);
+        }
+        foreach (var (key, value) in install.Values)
+        {
+            arguments.AddRange(["--set-string", $"{key}={EscapeSetValue(value)}"]);
+        }
+        return (await RunAsync(arguments, cancellationToken)).StandardOutput;
+    }
+
     /// <summary>The release's latest revision, or null when there is no such release.</summary>
     public async Task<HelmRelease?> StatusAsync(string release, string ns, CancellationToken cancellationToken = default)
     {

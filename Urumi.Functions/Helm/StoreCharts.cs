@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Urumi.Functions.Configuration;
+using Urumi.Functions.Provisioning;
 
 namespace Urumi.Functions.Helm;
 
@@ -14,4 +15,22 @@ public sealed class StoreCharts(IOptions<UrumiOptions> options)
 
     /// <summary>values-local.yaml or values-prod.yaml of the engine's chart.</summary>
     public string ValuesFile(string engine, string environment) => Path.Combine(Root, engine, $"values-{environment}.yaml");
+
+    /// <summary>The install of a store: its engine's chart with the environment's values file, its host, Secret and image.</summary>
+    public HelmInstall Install(string storeId, string engine, string host, TimeSpan timeout)
+    {
+        var o = options.Value;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ingress.host"] = host,
+            ["existingSecret"] = StoreResources.SecretName(storeId),
+        };
+        if (engine == "medusa")
+        {
+            var colon = o.MedusaImage.LastIndexOf(':');
+            values["image.repository"] = o.MedusaImage[..colon];
+            values["image.tag"] = o.MedusaImage[(colon + 1)..];
+        }
+        return new HelmInstall(storeId, storeId, ChartPath(engine), [ValuesFile(engine, o.Environment)], values, timeout);
+    }
 }

@@ -6,20 +6,33 @@ using Urumi.Hosting.Http;
 using Urumi.Functions.Cluster;
 using Urumi.Functions.Configuration;
 using Urumi.Functions.Helm;
+using Urumi.Functions.Stores;
 using Urumi.Hosting.Configuration;
 
 namespace Urumi.Functions.Info;
 
-/// <summary>/api/info (what this control plane runs against, simulated or not) and /api/health (storage and cluster).</summary>
-public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, IOptions<UrumiOptions> options, IConfiguration configuration)
+/// <summary>
+/// /api/info (what this control plane runs against, simulated or not) and /api/health (storage and cluster). Both are
+/// anonymous and reveal to anonymous callers only what a health probe or the dashboard's sign-in page needs.
+/// </summary>
+public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, PlanCatalog plans, IOptions<UrumiOptions> options, IConfiguration configuration)
 {
+    /// <summary>
+    /// Anonymous callers (a probe, the dashboard's sign-in page) get the product, its version and whether the
+    /// cluster is simulated; callers with a key get what the control plane runs against, its limits and offers.
+    /// </summary>
     [Function("InfoHttp")]
     public async Task<IResult> Info(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "info")] HttpRequest request,
         [DurableClient] DurableTaskClient client)
     {
-        var o = options.Value;
         var session = await cluster.GetAsync();
+        var version = typeof(InfoFunctions).Assembly.GetName().Version?.ToString();
+        if (FunctionKeys.CallerKeyName(request.HttpContext) is null)
+        {
+            return Results.Json(new { product = "urumi", version, simulated = session.Simulated });
+        }
+        var o = options.Value;
         string? helmVersion;
         try
         {
@@ -32,12 +45,13 @@ public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, IO
         return Results.Json(new
         {
             product = "urumi",
-            version = typeof(InfoFunctions).Assembly.GetName().Version?.ToString(),
+            version,
             environment = o.Environment,
             storeDomain = o.StoreDomain,
             cluster = new { mode = session.Mode.ToString(), simulated = session.Simulated, server = session.Server },
             helm = new { path = helm.Path, version = helmVersion },
             taskHub = TaskHub.Name(configuration),
+            offers = (await plans.OffersAsync()).Select(p => new { engine = p.Engine, plan = p.Plan, offered = p.Offered, doesNotFit = p.Misfits }),
             limits = new
             {
                 maxConcurrentProvisioning = o.Provisioning.MaxConcurrent,
@@ -64,15 +78,15 @@ public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, IO
         }
         catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or OperationCanceledException or IOException)
         {
-            problems.Add($"storage: {e.Message}");
+            problems.Add($"storage: does not answer ({e.GetType().Name})");
         }
         var session = await cluster.GetAsync();
         if (!await new StoreCluster(session.Kubernetes).AnswersAsync(timeout.Token))
         {
-            problems.Add($"cluster: {session.Server} does not answer");
+            problems.Add("cluster: the Kubernetes API does not answer");
         }
         return problems.Count == 0
-            ? Results.Json(new { status = "Healthy", cluster = session.Mode.ToString(), simulated = session.Simulated })
+            ? Results.Json(new { status = "Healthy" })
             : Problems.Create(503, "unhealthy", "Not healthy", string.Join("; ", problems));
     }
 }

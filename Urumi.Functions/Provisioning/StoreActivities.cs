@@ -181,9 +181,7 @@ public sealed partial class StoreActivities(
             await Guard(() => storage.UnlockAsync(r.StoreId, r.StoreId, ct));
             ReleaseUnlocked(logger, r.StoreId, before.Revision, unlockedFrom);
         }
-        var install = new HelmInstall(
-            r.StoreId, r.StoreId, charts.ChartPath(r.Engine), [charts.ValuesFile(r.Engine, Options.Environment)],
-            ChartValues(r), Options.Helm.Timeout);
+        var install = charts.Install(r.StoreId, r.Engine, new Uri(r.Url).Host, Options.Helm.Timeout);
         var version = await helm.VersionAsync();
         // Helm starts while the row's step is being written; a failed write fails the activity once helm is done.
         try
@@ -213,7 +211,7 @@ public sealed partial class StoreActivities(
         using (metrics.Measure(r.StoreId))
         {
             var kube = await StoreClusterAsync();
-            var report = Rollout.Verify(await Guard(() => kube.SnapshotAsync(r.StoreId, ct)));
+            var report = await WaitForCertificatesAsync(r, kube, ct);
             if (!report.Ready)
             {
                 throw new PermanentStoreException($"the rollout did not become ready: {report.Summary}");
@@ -234,6 +232,27 @@ public sealed partial class StoreActivities(
             }, ct);
             metrics.Complete(r.StoreId, "Ready");
             return report.Summary;
+        }
+    }
+
+    /// <summary>
+    /// The rollout verdict once nothing but a per-store certificate is missing, or Urumi:Helm:Timeout has passed
+    /// since helm returned: cert-manager orders it after the Ingress exists, so the store stays Provisioning and
+    /// its Reconciling condition says which Certificate it waits for and why.
+    /// </summary>
+    private async Task<RolloutReport> WaitForCertificatesAsync(StoreRequest r, StoreCluster kube, CancellationToken ct)
+    {
+        var deadline = time.GetUtcNow() + Options.Helm.Timeout;
+        while (true)
+        {
+            var report = Rollout.Verify(await Guard(() => kube.SnapshotAsync(r.StoreId, ct)));
+            var waitingForCertificates = !report.Ready && report.Problems.All(p => p.Reason == RolloutReasons.CertificateNotReady);
+            if (!waitingForCertificates || time.GetUtcNow() >= deadline)
+            {
+                return report;
+            }
+            await Announce(r, "Verify", 90, $"Waiting for TLS: {report.Summary}", ct);
+            await Task.Delay(Options.Provisioning.PollInterval, time, ct);
         }
     }
 
@@ -294,21 +313,6 @@ public sealed partial class StoreActivities(
 
     private async Task<StoreCluster> StoreClusterAsync() => new((await cluster.GetAsync()).Kubernetes);
 
-    private Dictionary<string, string> ChartValues(StoreRequest r)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["ingress.host"] = new Uri(r.Url).Host,
-            ["existingSecret"] = StoreResources.SecretName(r.StoreId),
-        };
-        if (r.Engine == "medusa")
-        {
-            var colon = Options.MedusaImage.LastIndexOf(':');
-            values["image.repository"] = Options.MedusaImage[..colon];
-            values["image.tag"] = Options.MedusaImage[(colon + 1)..];
-        }
-        return values;
-    }
 
     /// <summary>Why helm failed, as a retry decision: interrupted, locked or cut off from the cluster is transient.</summary>
     private async Task<Exception> ClassifyAsync(HelmCommandException e, StoreRequest? r, ClusterSession session, CancellationToken ct)

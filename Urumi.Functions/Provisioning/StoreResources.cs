@@ -50,7 +50,12 @@ public static class StoreResources
         },
     };
 
-    /// <summary>Deny by default; admit the ingress controller, traffic inside the namespace, and DNS to kube-dns.</summary>
+    /// <summary>
+    /// Deny by default; admit the ingress controller, traffic inside the namespace, and DNS (53, UDP and TCP) to
+    /// any destination: the cluster's resolver may be kube-dns pods, NodeLocal DNSCache on the node's host network
+    /// (169.254.20.10), CoreDNS under other labels or the VPC's resolver, and a policy naming one of them breaks
+    /// every lookup on the others.
+    /// </summary>
     public static V1NetworkPolicy DefaultDeny(string ns, string ingressNamespace) => new()
     {
         Metadata = Meta(NetworkPolicyName, ns),
@@ -71,14 +76,6 @@ public static class StoreResources
                 new V1NetworkPolicyEgressRule { To = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector() }] },
                 new V1NetworkPolicyEgressRule
                 {
-                    To =
-                    [
-                        new V1NetworkPolicyPeer
-                        {
-                            NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = "kube-system" } },
-                            PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["k8s-app"] = "kube-dns" } },
-                        },
-                    ],
                     Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 }],
                 },
             ],

@@ -21,6 +21,7 @@ namespace Urumi.Functions.Stores;
 /// </summary>
 public sealed class StoreFunctions(
     StoreRegistry registry,
+    PlanCatalog plans,
     CreateRateLimiter rateLimiter,
     AuditTrail audit,
     IOptions<UrumiOptions> options,
@@ -57,6 +58,10 @@ public sealed class StoreFunctions(
         if (idempotencyKey is not null && await client.GetInstanceAsync(provisionId, true, ct) is { } earlier)
         {
             return await Replay(request, client, earlier, body, ct);
+        }
+        if (await plans.RefusalAsync(body.Engine, body.Plan, ct) is { } unfit)
+        {
+            return unfit;
         }
         // The claims decide, each with conditional writes, so requests that arrive together cannot both pass; the
         // provisioning starts only once both succeeded. A refused request gives back what it claimed. If the process
