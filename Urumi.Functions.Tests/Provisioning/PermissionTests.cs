@@ -58,7 +58,7 @@ public sealed class PermissionTests(AzuriteFixture fixture, ITestOutputHelper ou
         plane.Sim.Server.Faults.Clear();
         Assert.Equal(HttpStatusCode.Accepted, (await alice.PostAsync($"/api/stores/{kept}/retry", null)).StatusCode);
         // The retry replaces the kept namespace's objects: the namespace itself is updated (labels, owner).
-        var retried = await Durable.Testing.Eventually.Until(
+        var retried = await Urumi.Testing.Eventually.Until(
             () => ControlPlane.GetStoreAsync(alice, kept),
             s => (int?)s["attempt"] == 2 && (string?)s["phase"] is "Ready" or "Failed",
             TimeSpan.FromSeconds(120), $"the retry of {kept} to end");
@@ -69,7 +69,7 @@ public sealed class PermissionTests(AzuriteFixture fixture, ITestOutputHelper ou
 
         plane.Sim.Server.Cluster.StickNamespace(kept);
         Assert.Equal(HttpStatusCode.Accepted, (await alice.DeleteAsync($"/api/stores/{kept}")).StatusCode);
-        await Durable.Testing.Eventually.Until(
+        await Urumi.Testing.Eventually.Until(
             () => ControlPlane.GetStoreAsync(alice, kept),
             s => (string?)s["conditions"]?.AsArray().FirstOrDefault(c => (string?)c!["type"] == "Reconciling")?["reason"] == "NamespaceStuck",
             TimeSpan.FromSeconds(60), $"store {kept} to report its namespace stuck");

@@ -5,6 +5,8 @@ using System.Text.Json;
 using k8s;
 using k8s.Models;
 using DurableTask.Core.History;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.DurableTask.Client;
 using Urumi.Hosting;
 using Urumi.Testing;
