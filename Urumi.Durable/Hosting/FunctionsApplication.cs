@@ -69,6 +69,17 @@ public sealed class FunctionsApplicationBuilder
         var routePrefix = app.Configuration[$"{FunctionsHostConfiguration.HostSection}:extensions:http:routePrefix"] ?? "api";
         app.MapHttpFunctions(registry, routePrefix);
         app.MapDurableManagementApi();
+        // Dashboard hook (issue 17; the lead moves it to the new host): the built single-page app in
+        // Hosting:StaticFiles (dashboard/dist under the content root by default), served at `/`; a GET that no
+        // function, file or /api|/runtime route answers gets its index.html, so client routes survive a reload.
+        var site = Path.GetFullPath(app.Configuration["Hosting:StaticFiles"] ?? "dashboard/dist", app.Environment.ContentRootPath);
+        if (File.Exists(Path.Combine(site, "index.html")))
+        {
+            var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(site);
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+            app.MapFallbackToFile("{*path:nonfile:regex(^(?!api/|runtime/).*$)}", "index.html", new StaticFileOptions { FileProvider = files });
+        }
         app.MapGet("/alive", () => Results.Ok(new { status = "Alive" }));
         app.MapGet("/health", async (ITaskHubStorage storage, CancellationToken ct) =>
         {
