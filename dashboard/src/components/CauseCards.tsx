@@ -7,7 +7,7 @@ export function CauseCards({ lastError }: { lastError: string }) {
     <div className="causes">
       {causes.map((cause) => (
         <article key={cause.kind} className="cause" data-cause={cause.kind} aria-labelledby={`cause-${cause.kind}`}>
-          <h3 id={`cause-${cause.kind}`}><span aria-hidden="true">⚠️</span> {cause.title}</h3>
+          <h2 id={`cause-${cause.kind}`}><span aria-hidden="true">⚠</span> {cause.title}</h2>
           {cause.detail && <p><strong>{cause.detail}</strong></p>}
           <p>{cause.explanation}</p>
           <p><strong>What to do:</strong> {cause.action}</p>

@@ -2,7 +2,7 @@ import type { Phase } from '../api/types';
 import type { LiveStatus } from '../api/sse';
 
 const icons: Record<Phase, string> = {
-  Queued: '⏳', Provisioning: '⚙️', Ready: '✅', Failed: '❌', Deleting: '🗑️', Deleted: '⬜',
+  Queued: '◷', Provisioning: '↻', Ready: '✓', Failed: '✗', Deleting: '⊖', Deleted: '○',
 };
 
 /** The phase in words and an icon, not colour alone. */

@@ -46,7 +46,7 @@ export function Layout() {
         <span className="spacer" />
         {me.data && <span className="who">{me.data.isAdmin ? 'Admin' : `Owner: ${me.data.owner}`}</span>}
         <Button className="button quiet" onPress={cycleTheme} aria-label={`Theme: ${theme}. Change theme`}>
-          <span aria-hidden="true">{theme === 'dark' ? '🌙' : theme === 'light' ? '☀️' : '🖥️'}</span> {theme}
+          <span aria-hidden="true">{theme === 'dark' ? '☾' : theme === 'light' ? '☀' : '◐'}</span> {theme}
         </Button>
         {signedIn && <Button className="button quiet" onPress={signOut}>Sign out</Button>}
       </header>
