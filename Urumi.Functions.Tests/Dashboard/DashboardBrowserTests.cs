@@ -80,7 +80,8 @@ public sealed class DashboardBrowserTests(AzuriteFixture fixture, ITestOutputHel
         await dialog.GetByLabel("to confirm").FillAsync("keyshop");
         await confirm.ClickAsync();
         await page.Locator("[data-phase=Deleted]").WaitForAsync(Provisioned);
-        Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"));
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"),
+            await page.EvaluateAsync<string>("() => location.href + ' ' + JSON.stringify(window.__urumiLive)"));
     }
 
     [Fact]
