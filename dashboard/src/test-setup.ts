@@ -5,3 +5,6 @@ afterEach(() => {
   cleanup();
   globalThis.sessionStorage?.clear();
 });
+
+// jsdom has no scrolling; the router scrolls to the top on navigation.
+window.scrollTo = () => {};

@@ -46,7 +46,7 @@ export async function toApiError(response: Response): Promise<ApiError> {
   return new ApiError(
     response.status,
     type,
-    String(body.title ?? response.statusText ?? 'Request failed'),
+    String(body.title ?? '') || response.statusText || `The control plane answered ${response.status}`,
     String(body.detail ?? ''),
     (body.errors as Record<string, string[]>) ?? {},
     Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
