@@ -36,7 +36,8 @@ public sealed class DashboardBrowserTests(AzuriteFixture fixture, ITestOutputHel
         Assert.Equal("Launch", await page.EvaluateAsync<string>("() => document.activeElement.textContent"));
         await page.Keyboard.PressAsync("Enter");
 
-        await page.WaitForURLAsync("**/stores/keyshop-*");
+        // A busy machine can take a while to answer the POST: wait as long as for a provisioning.
+        await page.WaitForURLAsync("**/stores/keyshop-*", new() { Timeout = 120_000 });
         var id = page.Url.Split('/')[^1];
         await page.EvaluateAsync("() => { window.__sameDocument = true; }");
         await page.Locator("[data-phase=Ready]").WaitForAsync(Provisioned);
@@ -94,7 +95,7 @@ public sealed class DashboardBrowserTests(AzuriteFixture fixture, ITestOutputHel
 
         await alice.GetByLabel("Store name").FillAsync("pullfail");
         await alice.GetByRole(AriaRole.Button, new() { Name = "Launch" }).ClickAsync();
-        await alice.WaitForURLAsync("**/stores/pullfail-*");
+        await alice.WaitForURLAsync("**/stores/pullfail-*", new() { Timeout = 120_000 });
         var id = alice.Url.Split('/')[^1];
         await alice.Locator("[data-phase=Failed]").WaitForAsync(Provisioned);
         await alice.Locator("[data-cause=image-pull]").WaitForAsync();
