@@ -7,4 +7,4 @@ afterEach(() => {
 });
 
 // jsdom has no scrolling; the router scrolls to the top on navigation.
-window.scrollTo = () => {};
+if (typeof window !== "undefined") window.scrollTo = () => {};
