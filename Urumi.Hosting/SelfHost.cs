@@ -58,9 +58,28 @@ public sealed class SelfHostBuilder
         var routePrefix = app.Configuration[$"{FunctionsHostConfiguration.HostSection}:extensions:http:routePrefix"] ?? "api";
         app.MapHttpFunctions(_httpFunctions, routePrefix);
         app.MapDurableSelfHostManagement();
+        MapStaticSite(app);
         app.MapGet("/alive", () => Results.Ok(new { status = "Alive" }));
         app.MapGet("/health", HealthAsync);
         return app;
+    }
+
+    /// <summary>
+    /// The built single-page app in Hosting:StaticFiles (dashboard/dist under the content root by default), served at
+    /// `/` when it has an index.html; a GET that no function, file or /api|/runtime route answers gets its index.html,
+    /// so client routes survive a reload.
+    /// </summary>
+    private static void MapStaticSite(WebApplication app)
+    {
+        var site = Path.GetFullPath(app.Configuration["Hosting:StaticFiles"] ?? "dashboard/dist", app.Environment.ContentRootPath);
+        if (!File.Exists(Path.Combine(site, "index.html")))
+        {
+            return;
+        }
+        var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(site);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        app.MapFallbackToFile("{*path:nonfile:regex(^(?!api/|runtime/).*$)}", "index.html", new StaticFileOptions { FileProvider = files });
     }
 
     /// <summary>Healthy when the task hub's storage answers within 5 s.</summary>

@@ -10,6 +10,8 @@ cd "$root"
 "$root/eng/install-tools.sh" || exit 1
 # PostgreSQL, Redis and ShellCheck from Debian, images/medusa installed and built (cached under .tools/medusa).
 "$root/eng/install-medusa.sh" >/dev/null || exit 1
+"$root/eng/install-chromium.sh" || exit 1
+"$root/eng/build-dashboard.sh" || { echo "tests: 0 passed, 1 failed, 0 skipped"; exit 1; }
 
 results="$root/TestResults"
 rm -rf "$results"
@@ -24,6 +26,10 @@ fi
 dotnet test Urumi.sln -c Release --no-build --nologo --logger "console;verbosity=normal" --logger trx --results-directory "$results" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
+# The dashboard's unit and component tests (Vitest, JUnit report) and its bundle budget.
+(cd "$root/dashboard" && URUMI_JUNIT="$results/dashboard-junit.xml" npx vitest run 2>&1) | tee "$results/dashboard-test.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 # Sum the counters of every test assembly's TRX report. A skipped test is counted in total but not in executed
 # (some loggers also count it as notExecuted): skipped = the larger of the two.
 counter() { sed -nE "s/.*<Counters [^>]*\b$1=\"([0-9]+)\".*/\1/p" "$2"; }
@@ -36,6 +42,15 @@ for trx in "$results"/*.trx; do
   notrun=$(( $(counter total "$trx") - $(counter executed "$trx") ))
   notexecuted=$(counter notExecuted "$trx")
   skipped=$((skipped + (notrun > notexecuted ? notrun : notexecuted)))
+done
+# JUnit (Vitest): <testsuites tests= failures= errors= skipped=>.
+junit() { sed -nE "0,/<testsuites /s/.*<testsuites [^>]*\b$1=\"([0-9]+)\".*/\1/p" "$2"; }
+for xml in "$results"/*-junit.xml; do
+  [ -f "$xml" ] || continue
+  assemblies=$((assemblies + 1))
+  total=$(junit tests "$xml"); bad=$(( $(junit failures "$xml") + $(junit errors "$xml") )); skip=$(junit skipped "$xml")
+  skip=${skip:-0}
+  passed=$((passed + total - bad - skip)); failed=$((failed + bad)); skipped=$((skipped + skip))
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "dotnet test exited with $status but reported no failed test (a test host crashed?): counting it as a failure" >&2

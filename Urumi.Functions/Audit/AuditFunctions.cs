@@ -37,12 +37,29 @@ public sealed class AuditFunctions(AuditTrail audit)
         {
             errors["limit"] = ["must be a whole number of operations from 1 to 1000"];
         }
+        var format = AuditFormat.Json;
+        if (request.Query["format"].FirstOrDefault() is { } formatText
+            && (!Enum.TryParse(formatText, ignoreCase: true, out format) || int.TryParse(formatText, out _)))
+        {
+            errors["format"] = ["must be json, csv or ndjson"];
+        }
         if (errors.Count > 0)
         {
             return StoreFunctions.Validation(errors);
         }
         var items = await audit.SearchAsync(from, to, store, action, caller.OwnerFilter, limit, ct);
-        return Results.Json(new { items });
+        return format switch
+        {
+            AuditFormat.Csv => Download(request, AuditExport.ToCsv(items), "text/csv; charset=utf-8", "csv"),
+            AuditFormat.Ndjson => Download(request, AuditExport.ToNdjson(items), "application/x-ndjson; charset=utf-8", "ndjson"),
+            _ => Results.Json(new { items }),
+        };
+    }
+
+    private static IResult Download(HttpRequest request, string content, string contentType, string extension)
+    {
+        request.HttpContext.Response.Headers.ContentDisposition = $"attachment; filename=\"urumi-audit.{extension}\"";
+        return Results.Text(content, contentType);
     }
 
     /// <summary>Deletes the histories of finished operations created before `before` (admin key only).</summary>

@@ -40,6 +40,9 @@ public sealed partial class UrumiOptions
 
     public ProvisioningSettings Provisioning { get; set; } = new();
 
+    /// <summary>The live streams (Server-Sent Events) of the dashboard.</summary>
+    public Live.LiveSettings Live { get; set; } = new();
+
     /// <summary>The store quota of each plan (ResourceQuota spec.hard); the defaults are in <see cref="StorePlans"/>.</summary>
     public Dictionary<string, Dictionary<string, string>> Plans { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

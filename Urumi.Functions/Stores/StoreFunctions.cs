@@ -148,6 +148,16 @@ public sealed class StoreFunctions(
         {
             errors["engine"] = [$"must be one of {string.Join(", ", Store.Engines)}"];
         }
+        var name = request.Query["name"].FirstOrDefault();
+        if (name is not null && !StoreRequestBody.IsNamePrefix(name))
+        {
+            errors["name"] = ["must be the start of a store name: 1-40 lowercase letters, digits or '-'"];
+        }
+        var owner = request.Query["owner"].FirstOrDefault();
+        if (owner is not null && !caller.MaySee(owner))
+        {
+            errors["owner"] = ["only the admin key may list another owner's stores"];
+        }
         var limit = 50;
         if (request.Query["limit"].FirstOrDefault() is { } limitText && (!int.TryParse(limitText, out limit) || limit is < 1 or > 200))
         {
@@ -157,7 +167,7 @@ public sealed class StoreFunctions(
         {
             return Validation(errors);
         }
-        var page = await registry.ListAsync(caller.OwnerFilter, phase, engine, limit, request.Query["continuationToken"].FirstOrDefault(), ct);
+        var page = await registry.ListAsync(owner ?? caller.OwnerFilter, phase, engine, limit, request.Query["continuationToken"].FirstOrDefault(), ct, name);
         return Results.Json(new { items = await WithQueuePositions(client, page.Items, ct), continuationToken = page.ContinuationToken });
     }
 
@@ -305,7 +315,7 @@ public sealed class StoreFunctions(
     private Store Pending(StoreRequest r, DateTimeOffset? createdAt = null) => r.Queued(createdAt ?? time.GetUtcNow());
 
     /// <summary>Sets the queue position of the Queued stores (the gate is read only when there is one).</summary>
-    private static async Task<IReadOnlyList<Store>> WithQueuePositions(DurableTaskClient client, IReadOnlyList<Store> stores, CancellationToken ct)
+    internal static async Task<IReadOnlyList<Store>> WithQueuePositions(DurableTaskClient client, IReadOnlyList<Store> stores, CancellationToken ct)
     {
         if (!stores.Any(s => s.Phase == StorePhase.Queued))
         {

@@ -8,6 +8,9 @@ namespace Urumi.Functions.Stores;
 /// <summary>One page of stores.</summary>
 public sealed record StorePage(IReadOnlyList<Store> Items, string? ContinuationToken);
 
+/// <summary>A store as its row was at <see cref="WrittenAt"/> (the table's Timestamp of that write).</summary>
+public sealed record StoreVersion(Store Store, DateTimeOffset WrittenAt);
+
 /// <summary>
 /// The read model of stores: an Azure Table "{hub}Stores", partition = owner, row = store id. Activities write
 /// it (with ETag concurrency); HTTP functions only read it.
@@ -56,11 +59,20 @@ public sealed class StoreRegistry
     }
 
 
-    /// <summary>Stores newest first within a page; owner null lists every owner's.</summary>
-    public async Task<StorePage> ListAsync(string? owner, StorePhase? phase, string? engine, int pageSize, string? continuationToken, CancellationToken ct = default)
+    /// <summary>
+    /// Stores newest first within a page; owner null lists every owner's; <paramref name="namePrefix"/> (a lowercase
+    /// DNS label's start) keeps the names that begin with it, as a range on the Name column.
+    /// </summary>
+    public async Task<StorePage> ListAsync(string? owner, StorePhase? phase, string? engine, int pageSize, string? continuationToken,
+        CancellationToken ct = default, string? namePrefix = null)
     {
         await _created.Value;
         var filters = new List<string>();
+        if (namePrefix is not null)
+        {
+            // '{' sorts right after 'z', above every character a store name may hold.
+            filters.Add($"Name ge '{Escape(namePrefix)}' and Name lt '{Escape(namePrefix)}{{'");
+        }
         if (owner is not null)
         {
             filters.Add($"PartitionKey eq '{Escape(owner)}'");
@@ -79,6 +91,37 @@ public sealed class StoreRegistry
             return new StorePage(page.Values.Select(ToStore).OrderByDescending(s => s.CreatedAt).ToList(), page.ContinuationToken);
         }
         return new StorePage([], null);
+    }
+
+    /// <summary>
+    /// The stores (one owner's, or every owner's when null) whose row was written after <paramref name="after"/>,
+    /// each with the table's own write time (Timestamp), oldest write first: the change feed of the live streams.
+    /// </summary>
+    public async Task<List<StoreVersion>> ChangedSinceAsync(string? owner, DateTimeOffset after, CancellationToken ct = default)
+    {
+        await _created.Value;
+        var filter = $"Timestamp gt datetime'{after.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ}'";
+        if (owner is not null)
+        {
+            filter = $"PartitionKey eq '{Escape(owner)}' and {filter}";
+        }
+        var changed = new List<StoreVersion>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            changed.Add(new StoreVersion(ToStore(entity), entity.Timestamp ?? after));
+        }
+        return changed.OrderBy(c => c.WrittenAt).ToList();
+    }
+
+    /// <summary>One store with the table's write time of its row.</summary>
+    public async Task<StoreVersion?> GetVersionAsync(string id, CancellationToken ct = default)
+    {
+        await _created.Value;
+        await foreach (var entity in _table.QueryAsync<TableEntity>($"RowKey eq '{Escape(id)}'", cancellationToken: ct))
+        {
+            return new StoreVersion(ToStore(entity), entity.Timestamp ?? default);
+        }
+        return null;
     }
 
     /// <summary>

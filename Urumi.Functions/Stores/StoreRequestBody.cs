@@ -14,6 +14,9 @@ public sealed partial record StoreRequestBody(string Name, string Engine, string
     public static bool IsName(string name) => name.Length is >= 3 and <= 40 && Label().IsMatch(name);
 
     /// <summary>A store id: a DNS-1123 label (the name and a suffix).</summary>
+    /// <summary>The start of a store name, as the list's name search takes it.</summary>
+    public static bool IsNamePrefix(string text) => text.Length is >= 1 and <= 40 && NamePrefix().IsMatch(text);
+
     public static bool IsStoreId(string id) => id.Length is >= 3 and <= 63 && Label().IsMatch(id);
 
     public static async Task<(StoreRequestBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken ct)
@@ -114,6 +117,9 @@ public sealed partial record StoreRequestBody(string Name, string Engine, string
     private static IResult Invalid(Dictionary<string, string[]> errors) => StoreFunctions.Validation(errors);
 
     private static IResult TooLarge() => Problems.Create(413, "body-too-large", "The body is too large", $"A store request is at most {MaxBodyBytes} bytes.");
+
+    [GeneratedRegex(@"^[a-z0-9][-a-z0-9]*\z")]
+    private static partial Regex NamePrefix();
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\z")]
     private static partial Regex Label();
