@@ -24,7 +24,13 @@ public static class PlanFit
     {
         var demand = new Dictionary<string, decimal>(StringComparer.Ordinal)
         {
-            [RequestsCpu] = 0, [RequestsMemory] = 0, [LimitsCpu] = 0, [LimitsMemory] = 0, [Pods] = 0, [Claims] = 0, [Storage] = 0,
+            [RequestsCpu] = 0,
+            [RequestsMemory] = 0,
+            [LimitsCpu] = 0,
+            [LimitsMemory] = 0,
+            [Pods] = 0,
+            [Claims] = 0,
+            [Storage] = 0,
         };
         foreach (var o in objects)
         {
