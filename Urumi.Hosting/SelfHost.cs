@@ -92,8 +92,9 @@ public sealed class SelfHostBuilder
             await client.GetInstanceAsync("__urumi_health__", timeout.Token);
             return Results.Ok(new { status = "Healthy", taskHub = client.Name });
         }
-        catch (Exception e) when (e is OperationCanceledException or Azure.RequestFailedException or HttpRequestException)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
+            // Whatever the storage client throws (its retries wrap transport errors in several ways): not healthy.
             return Problems.Create(503, "storage-unavailable", "Storage is unreachable", e.Message);
         }
     }

@@ -160,14 +160,17 @@ public sealed class ControlPlane : IAsyncDisposable
     /// <summary>Polls the store until it reaches <paramref name="phase"/>; fails at once when it settles on another final phase.</summary>
     public async Task<JsonNode> WaitForPhaseAsync(string id, string phase, TimeSpan? timeout = null)
     {
+        // Another final phase ends the wait only when written after the wait began: right after a DELETE or a retry,
+        // the row still shows the phase the last operation left until the new operation's first step writes it.
         string[] final = ["Ready", "Failed", "Deleted"];
+        var since = DateTimeOffset.UtcNow;
         var store = await Eventually.Until(
             async () =>
             {
                 await Task.Delay(100);
                 return await GetStoreAsync(Admin, id);
             },
-            s => (string?)s["phase"] == phase || final.Contains((string?)s["phase"]) && (string?)s["phase"] != phase,
+            s => (string?)s["phase"] == phase || final.Contains((string?)s["phase"]) && s["updatedAt"]!.GetValue<DateTimeOffset>() > since,
             timeout ?? TimeSpan.FromSeconds(120),
             $"store {id} to be {phase}");
         Assert.True((string?)store["phase"] == phase, $"store {id} is {store["phase"]}, not {phase}: {store["lastError"]}\n{store}\n--- app output ---\n{Tail(App.Output)}");
