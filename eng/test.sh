@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs the pinned tools (eng/install-tools.sh, eng/install-medusa.sh), builds in Release, runs
-# all test projects (unit tests on the in-memory backend, integration and kill -9 tests on an Azurite the tests start
-# themselves, the Medusa store on Debian's PostgreSQL and Redis), and ends with
+# all test projects (unit tests, integration and kill -9 tests on the real Durable Task engine over an Azurite the
+# tests start themselves, the dashboard in Debian's chromium, the Medusa store on Debian's PostgreSQL and Redis), and ends with
 #   tests: N passed, N failed, N skipped
 # Exit code: 0 when everything passed.
 set -uo pipefail
