@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the Medusa suite (Urumi.Medusa.Tests) needs to run images/medusa without containers (idempotent):
 #   PostgreSQL 15, Redis 7.0 and ShellCheck 0.9 from Debian 12 (bookworm), checked against those versions;
-#   images/medusa's dependencies with `npm ci` from its committed package-lock.json, in .tools/medusa/deps-<lock hash>;
-#   the app built with `medusa build` as the image does, in .tools/medusa/app-<sources hash>.
-# A second run on the same machine reuses both. Prints the built app's directory on the last line.
+#   images/medusa's dependencies with `npm ci` from its committed package-lock.json, in <cache>/deps-<lock hash>;
+#   the app built with `medusa build` as the image does, in <cache>/app-<sources hash>.
+# <cache> is $URUMI_CACHE/medusa (default ~/.cache/urumi/medusa): outside the checkout, so that a second run on the
+# same machine reuses both, also from a fresh clone (as CI's). Prints the built app's directory on the last line.
 # Usage: eng/install-medusa.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 app_src="$root/images/medusa"
-cache="$root/.tools/medusa"
+cache="${URUMI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/urumi}/medusa"
 mkdir -p "$cache"
 
 # The distribution's versions: the package names pin the major version, the check below the minor one.
