@@ -24,4 +24,17 @@ public sealed class RunCommandTests
         Assert.True(File.Exists(Path.Combine(folder, "host.json")));
         Assert.True(File.Exists(Path.Combine(folder, "local.settings.json.example")));
     }
+
+    [Fact]
+    public async Task Dotnet_run_without_Core_Tools_runs_the_app_itself()
+    {
+        // The app, not `func start` nor an SDK error, answers: with no storage connection it stops naming the setting.
+        // From a shell (eng/run.sh) DOTNET_HOST_PATH is unset; a test host would pass its own down.
+        var result = await CommandLine.RunAsync("dotnet", ["run", "-c", Repo.Configuration, "--project", "Urumi.Functions", "--no-build", "--", "--urls", "http://127.0.0.1:0"],
+            new Dictionary<string, string> { ["AzureWebJobsStorage"] = "", ["DOTNET_HOST_PATH"] = "" }, Repo.Root, TimeSpan.FromMinutes(2));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("AzureWebJobsStorage", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("runnable project", result.Output, StringComparison.Ordinal);
+    }
 }
