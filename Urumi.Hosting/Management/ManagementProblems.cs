@@ -1,14 +1,13 @@
 using Microsoft.AspNetCore.Http;
+using Urumi.Hosting.Http;
 
 namespace Urumi.Hosting.Management;
 
 /// <summary>RFC 9457 problem+json answers of the management API, each with a stable type.</summary>
 internal static class ManagementProblems
 {
-    public const string TypeBase = "https://urumi.dev/problems/";
-
     public static IResult Create(int status, string type, string title, string detail) =>
-        Results.Problem(detail: detail, statusCode: status, title: title, type: TypeBase + type);
+        Problems.Create(status, type, title, detail);
 
     public static IResult InstanceNotFound(string instanceId) =>
         Create(404, "instance-not-found", "Instance not found", $"No instance with id '{instanceId}' exists.");
