@@ -61,10 +61,11 @@ public sealed class StoreApiTests(AzuriteFixture fixture)
         Assert.Equal("[]", (await ControlPlane.ReadAsync(await bob.GetAsync("/api/stores")))!["items"]!.ToJsonString());
         Assert.Empty((await ControlPlane.ReadAsync(await bob.GetAsync("/api/audit")))!["items"]!.AsArray());
 
-        // Of all those requests, only alice's one store exists, in the registry and in the cluster.
+        // Of all those requests, only alice's one store exists, in the registry and in the cluster. Its row is
+        // written by its provisioning, so it is read once that has run (listing right after the 202 raced it).
+        await plane.WaitForPhaseAsync(id, "Ready");
         var all = (await ControlPlane.ReadAsync(await plane.Admin.GetAsync("/api/stores")))!["items"]!.AsArray();
         Assert.Equal(id, (string?)Assert.Single(all)!["id"]);
-        await plane.WaitForPhaseAsync(id, "Ready");
         var namespaces = (await plane.Sim.Client.CoreV1.ListNamespaceAsync(labelSelector: "app.kubernetes.io/managed-by=urumi")).Items;
         Assert.Equal(id, Assert.Single(namespaces).Metadata.Name);
     }
