@@ -11,6 +11,7 @@ namespace Urumi.Hosting.Management;
 /// </summary>
 internal static class ManagementInput
 {
+    private static readonly string[] Filters = ["runtimeStatus", "createdTimeFrom", "createdTimeTo", "instanceIdPrefix", "top"];
     private static readonly string[] Flags = ["showInput", "showHistory", "showHistoryOutput", "restartWithNewInstanceId"];
 
     public static async ValueTask<object?> CheckAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
@@ -28,6 +29,11 @@ internal static class ManagementInput
             if (values.Count > 1)
             {
                 errors[name] = [$"is given {values.Count} times; give it once"];
+            }
+            else if (string.IsNullOrEmpty(values[0]) && Filters.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                // An empty filter is not "no filter": a purge with ?runtimeStatus= would otherwise purge everything.
+                errors[name] = ["must not be empty (leave it out for no filter)"];
             }
             else if (!RequestText.IsPrintable(values[0] ?? ""))
             {
