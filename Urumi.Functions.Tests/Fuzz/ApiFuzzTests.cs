@@ -74,6 +74,11 @@ public sealed class ApiFuzzTests(AzuriteFixture fixture, ITestOutputHelper outpu
             + string.Join(", ", slowest.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}")));
         output.WriteLine($"stores made by valid requests: {string.Join(", ", made.Keys.Order())}");
 
+        foreach (var failure in failures)
+        {
+            output.WriteLine(failure);
+        }
+
         // Assert: every answer was right, and nothing exists that valid requests did not make.
         Assert.True(failures.IsEmpty, $"seed {seed}: {failures.Count} of {requests.Count} answers were wrong; the first ones:\n"
             + string.Join("\n\n", failures.Take(15)) + $"\n--- app output ---\n{ControlPlane.Tail(plane.App.Output, 40)}");
@@ -132,6 +137,11 @@ public sealed class ApiFuzzTests(AzuriteFixture fixture, ITestOutputHelper outpu
         if (status < 400)
         {
             return $"an unexpected {status}: {answer}";
+        }
+        if (status == 400 && body.Length == 0 && request.PathAndQuery.Split('?')[0].Contains("%00", StringComparison.Ordinal))
+        {
+            // Kestrel itself refuses a path with an encoded NUL (an invalid request target), before the app sees it.
+            return null;
         }
         if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
         {

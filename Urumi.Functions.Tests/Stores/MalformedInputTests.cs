@@ -84,19 +84,32 @@ public sealed class MalformedInputTests(AzuriteFixture fixture)
         await ExpectQueryAsync(plane.Admin, "/runtime/webhooks/durabletask/instances?top=ten", "top");
         await ExpectQueryAsync(plane.Admin, "/runtime/webhooks/durabletask/instances?runtimeStatus=Running&runtimeStatus=Failed", "runtimeStatus");
         await ExpectQueryAsync(alice, "/api/stores/stream", "Last-Event-ID", ("Last-Event-ID", "yesterday"));
-        using var anonymous = new HttpClient { BaseAddress = plane.Admin.BaseAddress };
-        await ExpectQueryAsync(anonymous, "/api/me", "x-functions-key", ("x-functions-key", ControlPlane.AliceKey), ("x-functions-key", ControlPlane.BobKey));
-
-        using var twice = new HttpRequestMessage(HttpMethod.Post, "/api/stores")
-        {
-            Content = new StringContent("""{"name": "twice", "engine": "woocommerce"}""", Encoding.UTF8, "application/json"),
-        };
-        twice.Headers.TryAddWithoutValidation("Idempotency-Key", ["one", "two"]);
-        await ExpectAsync(await alice.SendAsync(twice), "Idempotency-Key");
+        // HttpClient joins a repeated header into one line; a raw request sends the lines apart, as a client may.
+        await ExpectRawAsync(plane, $"GET /api/me HTTP/1.1\nx-functions-key: {ControlPlane.AliceKey}\nx-functions-key: {ControlPlane.BobKey}\n", "x-functions-key");
+        await ExpectRawAsync(plane, $"POST /api/stores HTTP/1.1\nx-functions-key: {ControlPlane.AliceKey}\nIdempotency-Key: one\nIdempotency-Key: two\n"
+            + "Content-Type: application/json\nContent-Length: 42\n\n{\"name\": \"twice\", \"engine\": \"woocommerce\"}", "Idempotency-Key");
+        await ExpectRawAsync(plane, $"GET /api/stores?code={ControlPlane.AliceKey}&code={ControlPlane.BobKey} HTTP/1.1\n", "code");
         using var jsonx = new StringContent("""{"name": "shop", "engine": "woocommerce"}""", Encoding.UTF8, "application/jsonx");
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await alice.PostAsync("/api/stores", jsonx)).StatusCode);
         var stores = await ControlPlane.ReadAsync(await plane.Admin.GetAsync("/api/stores"));
         Assert.Empty(stores!["items"]!.AsArray());
+    }
+
+    /// <summary>Sends <paramref name="request"/> (its request line and headers, maybe a body) as written, and expects a 400 naming <paramref name="field"/>.</summary>
+    private static async Task ExpectRawAsync(ControlPlane plane, string request, string field)
+    {
+        var address = plane.Admin.BaseAddress!;
+        var split = request.IndexOf("\n\n", StringComparison.Ordinal);
+        var (head, body) = split < 0 ? (request.TrimEnd('\n'), "") : (request[..split], request[(split + 2)..]);
+        var text = head.Replace("\n", "\r\n") + $"\r\nHost: {address.Authority}\r\nConnection: close\r\n\r\n" + body;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        await using var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(text));
+        var answer = await new StreamReader(stream, Encoding.UTF8).ReadToEndAsync();
+        Assert.True(answer.StartsWith("HTTP/1.1 400 ", StringComparison.Ordinal), $"{head.Split('\n')[0]} -> {answer}");
+        Assert.Contains("Content-Type: application/problem+json", answer, StringComparison.OrdinalIgnoreCase);
+        Assert.Matches($"\"errors\":\\{{[^}}]*\"{field}\"", answer);
     }
 
     private static async Task<string[]> IdsAsync(HttpClient client, string query)
