@@ -26,7 +26,7 @@ public sealed class ApiFuzzTests(AzuriteFixture fixture, ITestOutputHelper outpu
 
     private static readonly (string Family, int Count)[] Families =
     [
-        ("stores", 1200), ("list", 700), ("store", 700), ("audit", 400), ("open", 400), ("management", 600),
+        ("stores", 1500), ("list", 1000), ("store", 1000), ("audit", 600), ("open", 600), ("management", 800),
     ];
 
     [Fact]
@@ -57,6 +57,7 @@ public sealed class ApiFuzzTests(AzuriteFixture fixture, ITestOutputHelper outpu
         var made = new ConcurrentDictionary<string, FuzzRequest>(seeds.Values.ToDictionary(id => id, _ => (FuzzRequest)null!));
         var failures = new ConcurrentQueue<string>();
         var slowest = new ConcurrentDictionary<string, long>();
+        var times = new ConcurrentBag<(long Ms, FuzzRequest Request)>();
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(30) };
 
         // Act
@@ -65,6 +66,7 @@ public sealed class ApiFuzzTests(AzuriteFixture fixture, ITestOutputHelper outpu
         {
             var (problem, elapsed) = await SendAsync(http, plane.Admin.BaseAddress!, request, made);
             slowest.AddOrUpdate(request.Family, elapsed, (_, was) => Math.Max(was, elapsed));
+            times.Add((elapsed, request));
             if (problem is not null)
             {
                 failures.Enqueue($"{problem}\n  request: {request}");
@@ -72,6 +74,7 @@ public sealed class ApiFuzzTests(AzuriteFixture fixture, ITestOutputHelper outpu
         });
         output.WriteLine($"{requests.Count} requests in {watch.Elapsed.TotalSeconds:F1} s; slowest answer per family (ms): "
             + string.Join(", ", slowest.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}")));
+        output.WriteLine("the slowest: " + string.Join("\n", times.OrderByDescending(t => t.Ms).Take(5).Select(t => $"{t.Ms} ms {t.Request}")));
         output.WriteLine($"stores made by valid requests: {string.Join(", ", made.Keys.Order())}");
 
         foreach (var failure in failures)
