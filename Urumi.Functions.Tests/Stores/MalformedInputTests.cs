@@ -66,7 +66,8 @@ public sealed class MalformedInputTests(AzuriteFixture fixture)
         var both = new[] { (string)page["items"]![0]!["id"]!, (string)next["items"]![0]!["id"]! };
         Assert.Equal(new[] { first, second }.Order(), both.Order());
         await ExpectQueryAsync(alice, "/api/stores?continuationToken=not-a-token", "continuationToken");
-        await ExpectQueryAsync(alice, $"/api/stores?continuationToken={Uri.EscapeDataString(token)}x", "continuationToken");
+        await ExpectQueryAsync(alice, $"/api/stores?continuationToken={Uri.EscapeDataString(token)}%21", "continuationToken");
+        await ExpectQueryAsync(alice, $"/api/stores?continuationToken={Uri.EscapeDataString(token)}&continuationToken={Uri.EscapeDataString(token)}", "continuationToken");
         await ExpectQueryAsync(alice, $"/api/stores?status=Ready&continuationToken={Uri.EscapeDataString(token)}", "continuationToken");
         await ExpectQueryAsync(alice, "/api/stores?continuationToken=" + Convert.ToBase64String(Encoding.UTF8.GetBytes("1!8!YWxpY2U- 1!4!eA--")), "continuationToken");
     }

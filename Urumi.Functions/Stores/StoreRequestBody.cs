@@ -61,6 +61,11 @@ public sealed partial record StoreRequestBody(string Name, string Engine, string
                 return (null, Invalid(new() { ["body"] = ["must be a JSON object {name, engine, plan}"] }));
             }
             var errors = FieldErrors(doc.RootElement);
+            if (errors.ContainsKey("body"))
+            {
+                // A field name that is not text: looking any field up by name would read it, and fail.
+                return (null, Invalid(errors));
+            }
             var name = Text(doc.RootElement, "name", errors, required: true);
             if (name is not null && !IsName(name))
             {

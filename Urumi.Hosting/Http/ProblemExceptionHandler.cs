@@ -9,7 +9,7 @@ namespace Urumi.Hosting.Http;
 /// BadHttpRequestException) is its 4xx; anything else is a 500 problem with a stable type and the trace id, and the
 /// exception goes to the log only: a client never sees a stack trace or an exception message.
 /// </summary>
-internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
