@@ -33,7 +33,8 @@ internal static class DurableSelfHost
     public static IEndpointRouteBuilder MapDurableSelfHostManagement(this IEndpointRouteBuilder app)
     {
         app.MapDurableTaskManagementApi().AddEndpointFilter(async (context, next) =>
-            context.HttpContext.RequestServices.GetRequiredService<FunctionKeys>().Authorize(context.HttpContext, AuthorizationLevel.Admin) ?? await next(context));
+            context.HttpContext.RequestServices.GetRequiredService<FunctionKeys>().Authorize(context.HttpContext, AuthorizationLevel.Admin) ?? await next(context))
+            .AddEndpointFilter(ManagementInput.CheckAsync);
         return app;
     }
 }

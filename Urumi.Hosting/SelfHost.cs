@@ -39,6 +39,7 @@ public sealed class SelfHostBuilder
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection("Auth"));
         builder.Services.AddSingleton<FunctionKeys>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddDurableSelfHost(builder.Configuration, functionTypes);
     }
 

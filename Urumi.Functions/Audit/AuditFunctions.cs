@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -19,33 +18,20 @@ public sealed class AuditFunctions(AuditTrail audit)
         CancellationToken ct)
     {
         var caller = Caller.From(request.HttpContext);
-        var errors = new Dictionary<string, string[]>();
-        var from = Time(request, "from", errors);
-        var to = Time(request, "to", errors);
-        var store = request.Query["store"].FirstOrDefault();
+        var query = new QueryReader(request.Query);
+        var from = query.Time("from");
+        var to = query.Time("to");
+        var store = query.Single("store");
         if (store is not null && !StoreRequestBody.IsStoreId(store))
         {
-            errors["store"] = ["must be a store id"];
+            query.Errors["store"] = ["must be a store id"];
         }
-        var action = request.Query["action"].FirstOrDefault();
-        if (action is not null && !Actions.Contains(action, StringComparer.Ordinal))
+        var action = query.OneOf("action", Actions);
+        var limit = query.Int("limit", 100, 1, 1000, "operations");
+        var format = query.Enum<AuditFormat>("format") ?? AuditFormat.Json;
+        if (query.Problem is { } invalid)
         {
-            errors["action"] = [$"must be one of {string.Join(", ", Actions)}"];
-        }
-        var limit = 100;
-        if (request.Query["limit"].FirstOrDefault() is { } text && (!int.TryParse(text, out limit) || limit is < 1 or > 1000))
-        {
-            errors["limit"] = ["must be a whole number of operations from 1 to 1000"];
-        }
-        var format = AuditFormat.Json;
-        if (request.Query["format"].FirstOrDefault() is { } formatText
-            && (!Enum.TryParse(formatText, ignoreCase: true, out format) || int.TryParse(formatText, out _)))
-        {
-            errors["format"] = ["must be json, csv or ndjson"];
-        }
-        if (errors.Count > 0)
-        {
-            return StoreFunctions.Validation(errors);
+            return invalid;
         }
         var items = await audit.SearchAsync(from, to, store, action, caller.OwnerFilter, limit, ct);
         return format switch
@@ -69,32 +55,18 @@ public sealed class AuditFunctions(AuditTrail audit)
         [DurableClient] DurableTaskClient client,
         CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        var before = Time(request, "before", errors);
-        if (before is null && errors.Count == 0)
+        var query = new QueryReader(request.Query);
+        var before = query.Time("before");
+        if (before is null && !query.Errors.ContainsKey("before"))
         {
-            errors["before"] = ["is required: histories of operations created before this time are deleted"];
+            query.Errors["before"] = ["is required: histories of operations created before this time are deleted"];
         }
-        if (errors.Count > 0)
+        if (query.Problem is { } invalid)
         {
-            return StoreFunctions.Validation(errors);
+            return invalid;
         }
         var result = await client.PurgeAllInstancesAsync(new PurgeInstancesFilter(CreatedTo: before,
             Statuses: [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated]), ct);
         return Results.Json(new { purged = result.PurgedInstanceCount, before });
-    }
-
-    private static DateTimeOffset? Time(HttpRequest request, string name, Dictionary<string, string[]> errors)
-    {
-        if (request.Query[name].FirstOrDefault() is not { } text)
-        {
-            return null;
-        }
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
-        {
-            return value;
-        }
-        errors[name] = ["must be an ISO 8601 time such as 2026-11-23T10:00:00Z"];
-        return null;
     }
 }

@@ -32,13 +32,16 @@ public sealed class LiveFunctions(StoreRegistry registry, IOptions<UrumiOptions>
         CancellationToken ct)
     {
         var caller = Caller.From(request.HttpContext);
+        if (!ServerSentEvents.TryLastEventId(request, IsStoreEventId, out var lastId))
+        {
+            return ServerSentEvents.InvalidLastEventId();
+        }
         if (await CurrentAsync(client, id, ct) is not { } first || !caller.MaySee(first.Store.Owner))
         {
             return Problems.Create(404, "store-not-found", "No such store", $"There is no store '{id}' that this key may see.");
         }
         var events = new ServerSentEvents(request.HttpContext.Response);
         await events.StartAsync(ct);
-        var lastId = ServerSentEvents.LastEventId(request);
         var quietSince = time.GetUtcNow();
         await UntilClosedAsync(async () =>
         {
@@ -65,7 +68,11 @@ public sealed class LiveFunctions(StoreRegistry registry, IOptions<UrumiOptions>
         CancellationToken ct)
     {
         var caller = Caller.From(request.HttpContext);
-        var feed = new StoreFeed(ServerSentEvents.LastEventId(request), time.GetUtcNow(), Settings.Overlap, Settings.Overlap + Settings.PollInterval);
+        if (!ServerSentEvents.TryLastEventId(request, StoreFeed.IsEventId, out var lastId))
+        {
+            return ServerSentEvents.InvalidLastEventId();
+        }
+        var feed = new StoreFeed(lastId, time.GetUtcNow(), Settings.Overlap, Settings.Overlap + Settings.PollInterval);
         var events = new ServerSentEvents(request.HttpContext.Response);
         await events.StartAsync(ct);
         var quietSince = time.GetUtcNow();
@@ -111,6 +118,11 @@ public sealed class LiveFunctions(StoreRegistry registry, IOptions<UrumiOptions>
             ? new StoreVersion(request.Queued(accepted.CreatedAt), DateTimeOffset.MinValue)
             : null;
     }
+
+    /// <summary>An id <see cref="StoreEventId"/> makes: write time ticks, '-', queue position.</summary>
+    private static bool IsStoreEventId(string id) =>
+        id.Split('-') is [var ticks, var position] && StoreFeed.IsEventId(ticks)
+        && int.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out _);
 
     /// <summary>The store's version: its row's write time and its place in the queue (which changes without a write).</summary>
     private static string StoreEventId(StoreVersion v) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
+using Urumi.Hosting.Http;
 
 namespace Urumi.Functions.Live;
 
@@ -13,9 +14,22 @@ public sealed class ServerSentEvents(HttpResponse response)
     /// <summary>How long a client waits before reconnecting, sent once at the start (the `retry` field).</summary>
     public static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
 
-    /// <summary>The id the client last saw (its Last-Event-ID header), or null on a first connection.</summary>
-    public static string? LastEventId(HttpRequest request) =>
-        request.Headers["Last-Event-ID"].FirstOrDefault() is { Length: > 0 and <= 100 } id ? id : null;
+    /// <summary>
+    /// The id the client last saw (its Last-Event-ID header), null on a first connection (no header, or an empty one,
+    /// which the SSE standard lets a stream reset to); false when it is not an id this stream sends
+    /// (<paramref name="isEventId"/>): a reconnect is never silently read as a first connection.
+    /// </summary>
+    public static bool TryLastEventId(HttpRequest request, Func<string, bool> isEventId, out string? id)
+    {
+        id = request.Headers["Last-Event-ID"].FirstOrDefault() is { Length: > 0 } text ? text : null;
+        return id is null || id.Length <= 100 && isEventId(id);
+    }
+
+    /// <summary>The 400 for a Last-Event-ID that this stream did not send.</summary>
+    public static IResult InvalidLastEventId() => Problems.Validation(new Dictionary<string, string[]>
+    {
+        ["Last-Event-ID"] = ["is not an event id this stream sent; reconnect without it"],
+    });
 
     /// <summary>Sends the headers: no caching, no transformation, and no buffering by proxies (nginx reads X-Accel-Buffering).</summary>
     public async Task StartAsync(CancellationToken ct)

@@ -84,6 +84,11 @@ public sealed class StoreFeed
         }
     }
 
+    /// <summary>An id <see cref="Id"/> makes: a write time in ticks.</summary>
+    public static bool IsEventId(string id) =>
+        long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+        && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks;
+
     public static string Id(DateTimeOffset writtenAt) => writtenAt.UtcTicks.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Versions older than twice the overlap cannot come back in a read: their record is dropped.</summary>

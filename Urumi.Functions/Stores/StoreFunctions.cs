@@ -130,44 +130,29 @@ public sealed class StoreFunctions(
         CancellationToken ct)
     {
         var caller = Caller.From(request.HttpContext);
-        var errors = new Dictionary<string, string[]>();
-        StorePhase? phase = null;
-        if (request.Query["status"].FirstOrDefault() is { } status)
-        {
-            if (Enum.TryParse<StorePhase>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _))
-            {
-                phase = parsed;
-            }
-            else
-            {
-                errors["status"] = [$"must be one of {string.Join(", ", Enum.GetNames<StorePhase>())}"];
-            }
-        }
-        var engine = request.Query["engine"].FirstOrDefault();
-        if (engine is not null && !Store.Engines.Contains(engine))
-        {
-            errors["engine"] = [$"must be one of {string.Join(", ", Store.Engines)}"];
-        }
-        var name = request.Query["name"].FirstOrDefault();
+        var query = new QueryReader(request.Query);
+        var phases = query.Enums<StorePhase>("status");
+        var engine = query.OneOf("engine", Store.Engines);
+        var name = query.Single("name");
         if (name is not null && !StoreRequestBody.IsNamePrefix(name))
         {
-            errors["name"] = ["must be the start of a store name: 1-40 lowercase letters, digits or '-'"];
+            query.Errors["name"] = ["must be the start of a store name: 1-40 lowercase letters, digits or '-'"];
         }
-        var owner = request.Query["owner"].FirstOrDefault();
+        var owner = query.Single("owner");
         if (owner is not null && !caller.MaySee(owner))
         {
-            errors["owner"] = ["only the admin key may list another owner's stores"];
+            query.Errors["owner"] = ["only the admin key may list another owner's stores"];
         }
-        var limit = 50;
-        if (request.Query["limit"].FirstOrDefault() is { } limitText && (!int.TryParse(limitText, out limit) || limit is < 1 or > 200))
+        var limit = query.Int("limit", 50, 1, 200);
+        var token = query.Single("continuationToken", maxLength: 4096);
+        if (query.Problem is { } invalid)
         {
-            errors["limit"] = ["must be a whole number from 1 to 200"];
+            return invalid;
         }
-        if (errors.Count > 0)
+        if (await registry.ListAsync(owner ?? caller.OwnerFilter, phases, engine, limit, token, ct, name) is not { } page)
         {
-            return Validation(errors);
+            return Validation(new() { ["continuationToken"] = ["is not a token this list gave with the same filters; start again without it"] });
         }
-        var page = await registry.ListAsync(owner ?? caller.OwnerFilter, phase, engine, limit, request.Query["continuationToken"].FirstOrDefault(), ct, name);
         return Results.Json(new { items = await WithQueuePositions(client, page.Items, ct), continuationToken = page.ContinuationToken });
     }
 
@@ -350,9 +335,7 @@ public sealed class StoreFunctions(
     internal static string KeySuffix(string owner, string key) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(owner + "\n" + key)))[..8].ToLowerInvariant();
 
-    internal static IResult Validation(Dictionary<string, string[]> errors) =>
-        Problems.Create(400, "validation", "The request is not valid", string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join("; ", e.Value)}.")),
-            new Dictionary<string, object?> { ["errors"] = errors });
+    internal static IResult Validation(Dictionary<string, string[]> errors) => Problems.Validation(errors);
 }
 
 /// <summary>Sets the Location header on a result.</summary>

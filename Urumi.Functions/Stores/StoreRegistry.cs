@@ -60,11 +60,13 @@ public sealed class StoreRegistry
 
 
     /// <summary>
-    /// Stores newest first within a page; owner null lists every owner's; <paramref name="namePrefix"/> (a lowercase
-    /// DNS label's start) keeps the names that begin with it, as a range on the Name column.
+    /// Stores newest first within a page; owner null lists every owner's; <paramref name="phases"/> keeps the stores in
+    /// any of them (all when empty); <paramref name="namePrefix"/> (a lowercase DNS label's start) keeps the names that
+    /// begin with it, as a range on the Name column. Null when <paramref name="continuationToken"/> is not one that
+    /// this list, with the same filters, gave (a token is never read as "start from somewhere else").
     /// </summary>
-    public async Task<StorePage> ListAsync(string? owner, StorePhase? phase, string? engine, int pageSize, string? continuationToken,
-        CancellationToken ct = default, string? namePrefix = null)
+    public async Task<StorePage?> ListAsync(string? owner, IReadOnlyCollection<StorePhase> phases, string? engine, int pageSize,
+        string? continuationToken, CancellationToken ct = default, string? namePrefix = null)
     {
         await _created.Value;
         var filters = new List<string>();
@@ -77,18 +79,26 @@ public sealed class StoreRegistry
         {
             filters.Add($"PartitionKey eq '{Escape(owner)}'");
         }
-        if (phase is not null)
+        if (phases.Count > 0)
         {
-            filters.Add($"Phase eq '{phase}'");
+            filters.Add("(" + string.Join(" or ", phases.Select(p => $"Phase eq '{p}'")) + ")");
         }
         if (engine is not null)
         {
             filters.Add($"Engine eq '{Escape(engine)}'");
         }
-        var query = _table.QueryAsync<TableEntity>(filters.Count == 0 ? null : string.Join(" and ", filters), pageSize, cancellationToken: ct);
-        await foreach (var page in query.AsPages(continuationToken, pageSize))
+        var filter = filters.Count == 0 ? null : string.Join(" and ", filters);
+        var token = ListToken.For(filter);
+        string? position = null;
+        if (continuationToken is not null && !token.TryRead(continuationToken, out position))
         {
-            return new StorePage(page.Values.Select(ToStore).OrderByDescending(s => s.CreatedAt).ToList(), page.ContinuationToken);
+            return null;
+        }
+        var query = _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: ct);
+        await foreach (var page in query.AsPages(position, pageSize))
+        {
+            var next = page.ContinuationToken is null ? null : token.Write(page.ContinuationToken);
+            return new StorePage(page.Values.Select(ToStore).OrderByDescending(s => s.CreatedAt).ToList(), next);
         }
         return new StorePage([], null);
     }

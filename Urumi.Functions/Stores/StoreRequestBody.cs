@@ -13,10 +13,10 @@ public sealed partial record StoreRequestBody(string Name, string Engine, string
     /// <summary>A lowercase DNS-1123 label of 3 to 40 characters.</summary>
     public static bool IsName(string name) => name.Length is >= 3 and <= 40 && Label().IsMatch(name);
 
-    /// <summary>A store id: a DNS-1123 label (the name and a suffix).</summary>
     /// <summary>The start of a store name, as the list's name search takes it.</summary>
     public static bool IsNamePrefix(string text) => text.Length is >= 1 and <= 40 && NamePrefix().IsMatch(text);
 
+    /// <summary>A store id: a DNS-1123 label (the name and a suffix).</summary>
     public static bool IsStoreId(string id) => id.Length is >= 3 and <= 63 && Label().IsMatch(id);
 
     public static async Task<(StoreRequestBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken ct)
@@ -25,9 +25,9 @@ public sealed partial record StoreRequestBody(string Name, string Engine, string
         {
             return (null, TooLarge());
         }
-        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (request.ContentType is { } type && !IsJson(type))
         {
-            return (null, Problems.Create(415, "unsupported-media-type", "The body must be JSON", $"Send Content-Type: application/json, not {type}."));
+            return (null, Problems.Create(415, "unsupported-media-type", "The body must be JSON", "Send Content-Type: application/json (charset utf-8 if any)."));
         }
         var buffer = new MemoryStream();
         var chunk = new byte[8192];
@@ -60,10 +60,11 @@ public sealed partial record StoreRequestBody(string Name, string Engine, string
             {
                 return (null, Invalid(new() { ["body"] = ["must be a JSON object {name, engine, plan}"] }));
             }
-            var errors = new Dictionary<string, string[]>();
-            foreach (var property in doc.RootElement.EnumerateObject().Where(p => !Fields.Contains(p.Name, StringComparer.Ordinal)))
+            var errors = FieldErrors(doc.RootElement);
+            if (errors.ContainsKey("body"))
             {
-                errors[property.Name] = [$"unknown field (fields: {string.Join(", ", Fields)})"];
+                // A field name that is not text: looking any field up by name would read it, and fail.
+                return (null, Invalid(errors));
             }
             var name = Text(doc.RootElement, "name", errors, required: true);
             if (name is not null && !IsName(name))
@@ -111,10 +112,71 @@ public sealed partial record StoreRequestBody(string Name, string Engine, string
             errors[field] = [$"must be a string, not {value.ValueKind.ToString().ToLowerInvariant()}"];
             return null;
         }
-        return value.GetString();
+        if (StringOf(value) is not { } text || !RequestText.IsPrintable(text))
+        {
+            errors[field] = ["must be printable Unicode text (no control character, no lone surrogate such as \\ud800)"];
+            return null;
+        }
+        return text;
     }
 
-    private static IResult Invalid(Dictionary<string, string[]> errors) => StoreFunctions.Validation(errors);
+    /// <summary>Unknown fields, fields given twice (JSON lets the last one win silently) and names that are not text.</summary>
+    private static Dictionary<string, string[]> FieldErrors(JsonElement root)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in root.EnumerateObject())
+        {
+            var name = NameOf(property);
+            if (name is null || !RequestText.IsPrintable(name))
+            {
+                errors["body"] = ["has a field name that is not printable Unicode text"];
+            }
+            else if (!Fields.Contains(name, StringComparer.Ordinal))
+            {
+                errors[name] = [$"unknown field (fields: {string.Join(", ", Fields)})"];
+            }
+            else if (!seen.Add(name))
+            {
+                errors[name] = ["is given more than once"];
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>The string, or null when its escapes do not make a UTF-16 string .NET can hold (a lone surrogate).</summary>
+    private static string? StringOf(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static string? NameOf(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>application/json, with no parameter but charset=utf-8 (the only encoding JSON over HTTP has).</summary>
+    private static bool IsJson(string contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+        && media.Parameters.All(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)
+            && Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(p.Value).Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+
+    private static IResult Invalid(Dictionary<string, string[]> errors) => Problems.Validation(errors);
 
     private static IResult TooLarge() => Problems.Create(413, "body-too-large", "The body is too large", $"A store request is at most {MaxBodyBytes} bytes.");
 

@@ -53,7 +53,7 @@ public static partial class HttpFunctionEndpoints
         var services = context.RequestServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Urumi.Hosting.Http");
         var watch = Stopwatch.StartNew();
-        if (services.GetRequiredService<FunctionKeys>().Authorize(context, function.AuthLevel) is { } denied)
+        if ((SingleValues.Problem(context.Request) ?? services.GetRequiredService<FunctionKeys>().Authorize(context, function.AuthLevel)) is { } denied)
         {
             await denied.ExecuteAsync(context);
             HttpFunctionRan(logger, function.Name, context.Response.StatusCode, watch.ElapsedMilliseconds);

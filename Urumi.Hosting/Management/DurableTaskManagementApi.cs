@@ -42,7 +42,7 @@ public static class DurableTaskManagementApi
         if (orchestrator is null)
         {
             return ManagementProblems.Create(400, "unknown-orchestrator", "Unknown orchestrator",
-                $"No orchestrator function named '{name}' exists. Known: {string.Join(", ", known!.Names)}.");
+                $"No orchestrator function named '{name}' exists. Known: {string.Join(", ", known!.Names)}.", "name");
         }
         var (input, error) = await ReadJsonAsync(request, ct);
         if (error is not null)
@@ -61,7 +61,7 @@ public static class DurableTaskManagementApi
         }
         catch (ArgumentException e)
         {
-            return ManagementProblems.Create(400, "invalid-instance-id", "Invalid instance id", e.Message);
+            return ManagementProblems.Create(400, "invalid-instance-id", "Invalid instance id", e.Message, "instanceId");
         }
     }
 
@@ -241,7 +241,7 @@ public static class DurableTaskManagementApi
         }
         catch (JsonException e)
         {
-            return (null, ManagementProblems.Create(400, "invalid-json", "The body is not valid JSON", e.Message));
+            return (null, ManagementProblems.Create(400, "invalid-json", "The body is not valid JSON", e.Message, "body"));
         }
     }
 
