@@ -306,7 +306,7 @@ public sealed partial class StoreFunctions(
             var id = await NewIdAsync(client, owner, body.Name, ct);
             return id is null ? (null, IdUnavailable()) : (id, null);
         }
-        var fingerprint = JsonSerializer.Serialize(body);
+        var fingerprint = Fingerprint(body);
         var recorded = await registry.FindIdempotencyKeyAsync(owner, idempotencyKey, ct);
         if (recorded is null)
         {
@@ -324,6 +324,9 @@ public sealed partial class StoreFunctions(
         }
         return (recorded.StoreId, await EarlierAnswerAsync(request, client, owner, recorded.StoreId, ct));
     }
+
+    /// <summary>What makes two POSTs the same request: every field of the body.</summary>
+    private static string Fingerprint(StoreRequestBody body) => JsonSerializer.Serialize(new { body.Name, body.Engine, body.Plan, body.KeepFailed });
 
     /// <summary>
     /// A new store id, reserved for this owner across all owners. A proposed id that is taken (reserved before, or,
