@@ -53,6 +53,7 @@ public static class ServiceRegistration
             }
             return new StoreRegistry(connection, TaskHub.Name(configuration));
         });
+        services.AddSingleton(_ => ScriptedStoreIds.FromEnvironment());
         return services;
     }
 

@@ -39,13 +39,16 @@ public sealed class AuditTrail(DurableTaskClient client)
         _ => orchestrationName,
     };
 
-    /// <summary>The timeline of one store: every orchestration of it, oldest first.</summary>
-    public async Task<List<AuditEvent>> ForStoreAsync(string storeId, CancellationToken ct)
+    /// <summary>The timeline of one store: every orchestration of it (of its owner's only), oldest first.</summary>
+    public async Task<List<AuditEvent>> ForStoreAsync(string storeId, string owner, CancellationToken ct)
     {
         var instances = new List<OrchestrationMetadata>();
         await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = storeId + ".", FetchInputsAndOutputs = true }).WithCancellation(ct))
         {
-            instances.Add(instance);
+            if (OwnerOf(instance) == owner)
+            {
+                instances.Add(instance);
+            }
         }
         return await TimelineAsync(instances, ct);
     }

@@ -7,7 +7,10 @@ using k8s.Models;
 namespace Urumi.Functions.Cluster;
 
 /// <summary>A namespace as delete sees it: gone, or still there with its phase and the conditions that explain why.</summary>
-public sealed record NamespaceState(bool Exists, string? Phase, IReadOnlyList<string> Conditions);
+public sealed record NamespaceState(bool Exists, string? Phase, IReadOnlyList<string> Conditions)
+{
+    public static readonly NamespaceState Gone = new(false, null, []);
+}
 
 /// <summary>
 /// The Kubernetes calls of the store lifecycle. Every write is an idempotent apply (create, or replace what is
@@ -17,8 +20,8 @@ public sealed class StoreCluster(IKubernetes kubernetes)
 {
     public IKubernetes Kubernetes => kubernetes;
 
-    /// <summary>Creates the namespace, or sets the labels on the one that exists. False when it is Terminating.</summary>
-    public async Task<bool> ApplyNamespaceAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    /// <summary>Creates the namespace; false when one of that name exists (it is left as it is).</summary>
+    public async Task<bool> CreateNamespaceAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct)
     {
         var body = new V1Namespace { Metadata = new V1ObjectMeta { Name = name, Labels = labels.ToDictionary() } };
         try
@@ -28,18 +31,34 @@ public sealed class StoreCluster(IKubernetes kubernetes)
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            var existing = await kubernetes.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct);
-            if (existing.Status?.Phase == "Terminating")
-            {
-                return false;
-            }
-            existing.Metadata.Labels ??= new Dictionary<string, string>();
-            foreach (var (key, value) in labels)
-            {
-                existing.Metadata.Labels[key] = value;
-            }
-            await kubernetes.CoreV1.ReplaceNamespaceAsync(existing, name, cancellationToken: ct);
-            return true;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Sets <paramref name="labels"/> on the namespace as it was read: replaced with its resourceVersion, so a change
+    /// made since (or another namespace of that name) is a 409 Conflict instead of being overwritten.
+    /// </summary>
+    public async Task SetNamespaceLabelsAsync(V1Namespace read, IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        read.Metadata.Labels ??= new Dictionary<string, string>();
+        foreach (var (key, value) in labels)
+        {
+            read.Metadata.Labels[key] = value;
+        }
+        await kubernetes.CoreV1.ReplaceNamespaceAsync(read, read.Metadata.Name, cancellationToken: ct);
+    }
+
+    /// <summary>The namespace, or null when there is none.</summary>
+    public async Task<V1Namespace?> GetNamespaceAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            return await kubernetes.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
         }
     }
 
@@ -94,12 +113,16 @@ public sealed class StoreCluster(IKubernetes kubernetes)
         }
     }
 
-    /// <summary>Deletes the namespace (foreground); false when there was none.</summary>
-    public async Task<bool> DeleteNamespaceAsync(string name, CancellationToken ct)
+    /// <summary>
+    /// Deletes the namespace that was read (foreground), with its uid as a precondition: another namespace of that
+    /// name made since is a 409 Conflict, not deleted. False when there was none.
+    /// </summary>
+    public async Task<bool> DeleteNamespaceAsync(V1Namespace read, CancellationToken ct)
     {
         try
         {
-            await kubernetes.CoreV1.DeleteNamespaceAsync(name, new V1DeleteOptions { PropagationPolicy = "Foreground" }, cancellationToken: ct);
+            var options = new V1DeleteOptions { PropagationPolicy = "Foreground", Preconditions = new V1Preconditions { Uid = read.Metadata.Uid } };
+            await kubernetes.CoreV1.DeleteNamespaceAsync(read.Metadata.Name, options, cancellationToken: ct);
             return true;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
@@ -108,23 +131,20 @@ public sealed class StoreCluster(IKubernetes kubernetes)
         }
     }
 
-    public async Task<NamespaceState> ReadNamespaceAsync(string name, CancellationToken ct)
+    /// <summary>A namespace as delete sees it (none is <see cref="NamespaceState.Gone"/>).</summary>
+    public static NamespaceState StateOf(V1Namespace? ns)
     {
-        try
+        if (ns is null)
         {
-            var ns = await kubernetes.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct);
-            var conditions = (ns.Status?.Conditions ?? []).Where(c => c.Status == "True").Select(c => $"{c.Type}: {c.Message}").ToList();
-            var finalizers = ns.Spec?.Finalizers ?? [];
-            if (finalizers.Count > 0)
-            {
-                conditions.Add($"spec.finalizers: {string.Join(", ", finalizers)}");
-            }
-            return new NamespaceState(true, ns.Status?.Phase, conditions);
+            return NamespaceState.Gone;
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        var conditions = (ns.Status?.Conditions ?? []).Where(c => c.Status == "True").Select(c => $"{c.Type}: {c.Message}").ToList();
+        var finalizers = ns.Spec?.Finalizers ?? [];
+        if (finalizers.Count > 0)
         {
-            return new NamespaceState(false, null, []);
+            conditions.Add($"spec.finalizers: {string.Join(", ", finalizers)}");
         }
+        return new NamespaceState(true, ns.Status?.Phase, conditions);
     }
 
     /// <summary>Everything a rollout verdict needs from one namespace.</summary>

@@ -43,6 +43,10 @@ public sealed record StoreRequest(
     ProvisioningPolicy Policy,
     DateTimeOffset RequestedAt = default)
 {
+    /// <summary>The store whose cluster objects this request acts on.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public StoreTarget Target => new(StoreId, Owner);
+
     /// <summary>The condition of a store waiting for a provisioning slot.</summary>
     public static Stores.StoreCondition QueuedCondition(DateTimeOffset at) =>
         new(Stores.StoreConditions.Ready, "False", "Queued", "Waiting for a provisioning slot", at);
@@ -64,6 +68,9 @@ public sealed record StoreRequest(
         Attempt = Attempt,
     };
 }
+
+/// <summary>A store whose cluster objects an activity acts on: its id (the namespace and release) and its owner.</summary>
+public sealed record StoreTarget(string StoreId, string Owner);
 
 /// <summary>The "Cancel" event delete sends a provisioning: who asked, and the delete to tell once stopped.</summary>
 public sealed record CancelRequest(Requester RequestedBy, string DeleteInstanceId);

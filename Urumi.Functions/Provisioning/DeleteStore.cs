@@ -46,7 +46,7 @@ public static class DeleteStore
         string? uninstallError = null;
         try
         {
-            removed = await context.CallActivityAsync<bool>(nameof(StoreActivities.UninstallRelease), r.StoreId, retry);
+            removed = await context.CallActivityAsync<bool>(nameof(StoreActivities.UninstallRelease), new StoreTarget(r.StoreId, r.Owner), retry);
         }
         catch (TaskFailedException e)
         {
@@ -55,8 +55,8 @@ public static class DeleteStore
         }
 
         await Progress(context, r, "DeleteNamespace", 60, retry);
-        var existed = await context.CallActivityAsync<bool>(nameof(StoreActivities.DeleteNamespace), r.StoreId, retry);
-        var stuck = await ProvisionStore.WaitForNamespaceGoneAsync(context, r.StoreId, r.Policy, retry);
+        var existed = await context.CallActivityAsync<bool>(nameof(StoreActivities.DeleteNamespace), new StoreTarget(r.StoreId, r.Owner), retry);
+        var stuck = await ProvisionStore.WaitForNamespaceGoneAsync(context, new StoreTarget(r.StoreId, r.Owner), r.Policy, retry);
         if (stuck is not null)
         {
             await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleting, "NamespaceStuck", 60, LastError: stuck,

@@ -71,7 +71,7 @@ public static class ProvisionStore
 
         await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, Step: r.KeepFailed ? "KeepingFailed" : "CleaningUp", LastError: reason,
             Conditions: [new(StoreConditions.Ready, "False", "ProvisioningFailed", reason)]), retry);
-        var cleaned = r.KeepFailed || await CleanUpAsync(context, r.StoreId, r.Policy, retry);
+        var cleaned = r.KeepFailed || await CleanUpAsync(context, r.Target, r.Policy, retry);
         var kept = r.KeepFailed ? " (keepFailed: the release and namespace are left for debugging)" : cleaned ? "" : " (cleanup did not finish: see the store's events)";
         await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Failed, "Failed", 100, LastError: reason + kept,
             HoldsResources: !cleaned || r.KeepFailed,
@@ -103,31 +103,31 @@ public static class ProvisionStore
     }
 
     /// <summary>Removes the release and the namespace and waits for the namespace to go; false when it did not.</summary>
-    internal static async Task<bool> CleanUpAsync(TaskOrchestrationContext context, string storeId, ProvisioningPolicy policy, TaskOptions retry)
+    internal static async Task<bool> CleanUpAsync(TaskOrchestrationContext context, StoreTarget store, ProvisioningPolicy policy, TaskOptions retry)
     {
         try
         {
-            await context.CallActivityAsync<bool>(nameof(StoreActivities.UninstallRelease), storeId, retry);
+            await context.CallActivityAsync<bool>(nameof(StoreActivities.UninstallRelease), store, retry);
         }
         catch (TaskFailedException)
         {
             // Deleting the namespace removes what the release made anyway.
         }
-        await context.CallActivityAsync<bool>(nameof(StoreActivities.DeleteNamespace), storeId, retry);
-        return (await WaitForNamespaceGoneAsync(context, storeId, policy, retry)) is null;
+        await context.CallActivityAsync<bool>(nameof(StoreActivities.DeleteNamespace), store, retry);
+        return (await WaitForNamespaceGoneAsync(context, store, policy, retry)) is null;
     }
 
     /// <summary>Polls with durable timers until the namespace is gone; otherwise returns why it is still there.</summary>
-    internal static async Task<string?> WaitForNamespaceGoneAsync(TaskOrchestrationContext context, string storeId, ProvisioningPolicy policy, TaskOptions retry)
+    internal static async Task<string?> WaitForNamespaceGoneAsync(TaskOrchestrationContext context, StoreTarget store, ProvisioningPolicy policy, TaskOptions retry)
     {
         var until = context.CurrentUtcDateTime + policy.NamespaceDeletionTimeout;
-        var state = await context.CallActivityAsync<Cluster.NamespaceState>(nameof(StoreActivities.ReadNamespace), storeId, retry);
+        var state = await context.CallActivityAsync<Cluster.NamespaceState>(nameof(StoreActivities.ReadNamespace), store, retry);
         while (state.Exists && context.CurrentUtcDateTime < until)
         {
             await context.CreateTimer(policy.PollInterval, CancellationToken.None);
-            state = await context.CallActivityAsync<Cluster.NamespaceState>(nameof(StoreActivities.ReadNamespace), storeId, retry);
+            state = await context.CallActivityAsync<Cluster.NamespaceState>(nameof(StoreActivities.ReadNamespace), store, retry);
         }
-        return !state.Exists ? null : $"namespace {storeId} is still {state.Phase ?? "there"} after {policy.NamespaceDeletionTimeout}: " +
+        return !state.Exists ? null : $"namespace {store.StoreId} is still {state.Phase ?? "there"} after {policy.NamespaceDeletionTimeout}: " +
             (state.Conditions.Count == 0 ? "no condition explains it" : string.Join("; ", state.Conditions));
     }
 

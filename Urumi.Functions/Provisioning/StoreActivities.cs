@@ -111,7 +111,8 @@ public sealed partial class StoreActivities(
     /// <summary>
     /// The namespace (labels: managed-by, store id, owner, Pod Security), its ResourceQuota, LimitRange and
     /// deny-by-default NetworkPolicy (each applied idempotently), and the credentials Secret, created once: a retry
-    /// must not change passwords a database already uses.
+    /// must not change passwords a database already uses. A namespace of that name that is not this store's
+    /// (<see cref="NamespaceOwnership"/>) fails the provisioning and is left as it is.
     /// </summary>
     [Function(nameof(PrepareNamespace))]
     public async Task PrepareNamespace([ActivityTrigger] StoreRequest r, CancellationToken ct)
@@ -119,11 +120,14 @@ public sealed partial class StoreActivities(
         using var measured = metrics.Measure(r.StoreId);
         var announced = Announce(r, "Namespace", 10, "Creating the namespace, quota, limit range, network policy and credentials", ct);
         var kube = await StoreClusterAsync();
-        var applied = await Guard(() => kube.ApplyNamespaceAsync(r.StoreId, StoreResources.NamespaceLabels(r), ct));
-        if (!applied)
+        try
         {
-            await announced;
-            throw new TransientStoreException($"namespace {r.StoreId} is still being deleted (Terminating); waiting for it to go");
+            await CreateOrRelabelNamespaceAsync(kube, r, ct);
+        }
+        catch
+        {
+            _ = announced.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
         }
         await Task.WhenAll(
             announced,
@@ -131,6 +135,61 @@ public sealed partial class StoreActivities(
             Guard(() => kube.ApplyLimitRangeAsync(StoreResources.LimitRange(r.StoreId), ct)),
             Guard(() => kube.ApplyNetworkPolicyAsync(StoreResources.DefaultDeny(r.StoreId, Options.Cluster.IngressNamespace), ct)),
             CreateCredentialsAsync(kube, r, ct));
+    }
+
+    /// <summary>Creates the store's namespace, or relabels it when it is ours already (a retry); never another's.</summary>
+    private async Task CreateOrRelabelNamespaceAsync(StoreCluster kube, StoreRequest r, CancellationToken ct)
+    {
+        var labels = StoreResources.NamespaceLabels(r);
+        if (await Guard(() => kube.CreateNamespaceAsync(r.StoreId, labels, ct)))
+        {
+            return;
+        }
+        var existing = await Guard(() => kube.GetNamespaceAsync(r.StoreId, ct));
+        switch (NamespaceOwnership.Of(existing, r.Target))
+        {
+            case Ownership.Missing:
+                throw new TransientStoreException($"namespace {r.StoreId} was deleted while it was being created; trying again");
+            case Ownership.Foreign:
+                NamespaceNotOurs(logger, r.StoreId, nameof(PrepareNamespace));
+                throw new PermanentStoreException(NamespaceOwnership.Refusal(r.StoreId));
+        }
+        if (existing!.Status?.Phase == "Terminating")
+        {
+            throw new TransientStoreException($"namespace {r.StoreId} is still being deleted (Terminating); waiting for it to go");
+        }
+        await Guard(() => kube.SetNamespaceLabelsAsync(existing, labels, ct));
+    }
+
+    /// <summary>
+    /// The store's namespace for a step that works in it (install, rollout check): this store's, else the
+    /// provisioning fails (<see cref="NamespaceOwnership"/>) and nothing in it is read or changed.
+    /// </summary>
+    private async Task<StoreCluster> OwnNamespaceAsync(StoreTarget store, string step, CancellationToken ct)
+    {
+        var kube = await StoreClusterAsync();
+        switch (NamespaceOwnership.Of(await Guard(() => kube.GetNamespaceAsync(store.StoreId, ct)), store))
+        {
+            case Ownership.Missing:
+                throw new PermanentStoreException($"namespace {store.StoreId} does not exist");
+            case Ownership.Foreign:
+                NamespaceNotOurs(logger, store.StoreId, step);
+                throw new PermanentStoreException(NamespaceOwnership.Refusal(store.StoreId));
+        }
+        return kube;
+    }
+
+    /// <summary>The store's namespace for removing it (uninstall, delete, wait): null when there is none of ours.</summary>
+    private async Task<(StoreCluster Kube, k8s.Models.V1Namespace? Namespace)> NamespaceToRemoveAsync(StoreTarget store, string step, CancellationToken ct)
+    {
+        var kube = await StoreClusterAsync();
+        var ns = await Guard(() => kube.GetNamespaceAsync(store.StoreId, ct));
+        var ownership = NamespaceOwnership.Of(ns, store);
+        if (ownership == Ownership.Foreign)
+        {
+            NamespaceNotOurs(logger, store.StoreId, step);
+        }
+        return (kube, ownership == Ownership.Ours ? ns : null);
     }
 
     private async Task CreateCredentialsAsync(StoreCluster kube, StoreRequest r, CancellationToken ct)
@@ -170,6 +229,7 @@ public sealed partial class StoreActivities(
     public async Task<InstallOutcome> InstallRelease([ActivityTrigger] StoreRequest r, CancellationToken ct)
     {
         using var measured = metrics.Measure(r.StoreId);
+        await OwnNamespaceAsync(r.Target, nameof(InstallRelease), ct);
         var announced = Announce(r, "Install", 40, $"Installing the {r.Engine} chart with helm", ct);
         var session = await cluster.GetAsync();
         var storage = new HelmReleaseStorage(session.Kubernetes);
@@ -210,7 +270,7 @@ public sealed partial class StoreActivities(
     {
         using (metrics.Measure(r.StoreId))
         {
-            var kube = await StoreClusterAsync();
+            var kube = await OwnNamespaceAsync(r.Target, nameof(VerifyRollout), ct);
             var report = await WaitForCertificatesAsync(r, kube, ct);
             if (!report.Ready)
             {
@@ -260,21 +320,20 @@ public sealed partial class StoreActivities(
     [Function(nameof(InterruptHelm))]
     public bool InterruptHelm([ActivityTrigger] string storeId) => helm.Interrupt(storeId, storeId);
 
-    /// <summary>`helm uninstall`; a release that is not there is fine.</summary>
+    /// <summary>`helm uninstall`; a release that is not there is fine, and so is a namespace that is not this store's (untouched).</summary>
     [Function(nameof(UninstallRelease))]
-    public async Task<bool> UninstallRelease([ActivityTrigger] string storeId, CancellationToken ct)
+    public async Task<bool> UninstallRelease([ActivityTrigger] StoreTarget store, CancellationToken ct)
     {
-        using var measured = metrics.Measure(storeId);
-        var session = await cluster.GetAsync();
-        var kube = new StoreCluster(session.Kubernetes);
-        if (!(await Guard(() => kube.ReadNamespaceAsync(storeId, ct))).Exists)
+        using var measured = metrics.Measure(store.StoreId);
+        if ((await NamespaceToRemoveAsync(store, nameof(UninstallRelease), ct)).Namespace is null)
         {
             return false;
         }
+        var session = await cluster.GetAsync();
         var cli = await helm.CliAsync();
         try
         {
-            return await cli.UninstallAsync(storeId, storeId, Options.Helm.UninstallTimeout, ct);
+            return await cli.UninstallAsync(store.StoreId, store.StoreId, Options.Helm.UninstallTimeout, ct);
         }
         catch (HelmCommandException e)
         {
@@ -282,21 +341,21 @@ public sealed partial class StoreActivities(
         }
     }
 
-    /// <summary>Deletes the store's namespace (and so everything in it); false when it was already gone.</summary>
+    /// <summary>Deletes the store's namespace (and so everything in it); false when there was none of this store's.</summary>
     [Function(nameof(DeleteNamespace))]
-    public async Task<bool> DeleteNamespace([ActivityTrigger] string storeId, CancellationToken ct)
+    public async Task<bool> DeleteNamespace([ActivityTrigger] StoreTarget store, CancellationToken ct)
     {
-        using var measured = metrics.Measure(storeId);
-        var kube = await StoreClusterAsync();
-        return await Guard(() => kube.DeleteNamespaceAsync(storeId, ct));
+        using var measured = metrics.Measure(store.StoreId);
+        var (kube, ns) = await NamespaceToRemoveAsync(store, nameof(DeleteNamespace), ct);
+        return ns is not null && await Guard(() => kube.DeleteNamespaceAsync(ns, ct));
     }
 
+    /// <summary>The store's namespace as delete sees it; one that is not this store's is not the store's: Gone.</summary>
     [Function(nameof(ReadNamespace))]
-    public async Task<NamespaceState> ReadNamespace([ActivityTrigger] string storeId, CancellationToken ct)
+    public async Task<NamespaceState> ReadNamespace([ActivityTrigger] StoreTarget store, CancellationToken ct)
     {
-        using var measured = metrics.Measure(storeId);
-        var kube = await StoreClusterAsync();
-        return await Guard(() => kube.ReadNamespaceAsync(storeId, ct));
+        using var measured = metrics.Measure(store.StoreId);
+        return StoreCluster.StateOf((await NamespaceToRemoveAsync(store, nameof(ReadNamespace), ct)).Namespace);
     }
 
     /// <summary>Whether an orchestration instance is still running (so delete can wait for a stopped provisioning).</summary>
@@ -373,6 +432,9 @@ public sealed partial class StoreActivities(
 
     [LoggerMessage(4003, LogLevel.Warning, "Store {StoreId}: its provisioning was started by a recovery, but the request that made it holds no claims (it was refused, or died before claiming): nothing is recorded or provisioned")]
     private static partial void ClaimsMissing(ILogger logger, string storeId);
+
+    [LoggerMessage(4004, LogLevel.Warning, "Store {StoreId}: a namespace of that name exists that is not this store's (labels of another store or owner, or not urumi's); {Step} left it as it is")]
+    private static partial void NamespaceNotOurs(ILogger logger, string storeId, string step);
 
     [LoggerMessage(4002, LogLevel.Warning, "Provisioning gate: {Holders} ended without releasing their slot (terminated by hand?); their slots are free again")]
     private static partial void GateHoldersEnded(ILogger logger, string holders);

@@ -8,6 +8,7 @@ namespace Urumi.Functions.Provisioning;
 public static class StoreResources
 {
     public const string ManagedBy = "urumi";
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
     public const string StoreIdLabel = "urumi.dev/store-id";
     public const string OwnerLabel = "urumi.dev/owner";
     public const string QuotaName = "store-quota";
@@ -18,7 +19,7 @@ public static class StoreResources
 
     public static Dictionary<string, string> NamespaceLabels(StoreRequest r) => new()
     {
-        ["app.kubernetes.io/managed-by"] = ManagedBy,
+        [ManagedByLabel] = ManagedBy,
         [StoreIdLabel] = r.StoreId,
         [OwnerLabel] = LabelValue(r.Owner),
         ["urumi.dev/engine"] = r.Engine,

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Azure.Functions.Worker;
@@ -19,13 +17,15 @@ namespace Urumi.Functions.Stores;
 /// /api/stores: create, list, read, delete and retry stores, and each store's audit timeline. Function-level:
 /// each key of Auth:Keys names its owner, who sees and changes only their stores; the admin key sees all.
 /// </summary>
-public sealed class StoreFunctions(
+public sealed partial class StoreFunctions(
     StoreRegistry registry,
     PlanCatalog plans,
     CreateRateLimiter rateLimiter,
     AuditTrail audit,
+    IStoreIdGenerator ids,
     IOptions<UrumiOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<StoreFunctions> logger)
 {
     private UrumiOptions Options => options.Value;
 
@@ -53,13 +53,14 @@ public sealed class StoreFunctions(
             return Problems.Create(400, "validation", "The request is not valid", "The Idempotency-Key header must be 1-200 printable characters.",
                 new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["must be 1-200 printable characters"] } });
         }
-        var id = idempotencyKey is null ? $"{body!.Name}-{RandomSuffix()}" : $"{body!.Name}-{KeySuffix(caller.Owner, idempotencyKey)}";
-        var provisionId = Store.ProvisionInstanceId(id, 1);
-        if (idempotencyKey is not null && await client.GetInstanceAsync(provisionId, true, ct) is { } earlier)
+        var (reserved, earlier) = await StoreIdAsync(request, client, caller.Owner, body!, idempotencyKey, ct);
+        if (earlier is not null)
         {
-            return await Replay(request, client, earlier, body, ct);
+            return earlier;
         }
-        if (await plans.RefusalAsync(body.Engine, body.Plan, ct) is { } unfit)
+        var id = reserved!;
+        var provisionId = Store.ProvisionInstanceId(id, 1);
+        if (await plans.RefusalAsync(body!.Engine, body.Plan, ct) is { } unfit)
         {
             return unfit;
         }
@@ -106,7 +107,7 @@ public sealed class StoreFunctions(
         catch (OrchestrationAlreadyExistsException) when (idempotencyKey is not null)
         {
             // The same request sent again while the first was on its way: both claimed for the same id; answer as the first.
-            return await Replay(request, client, (await client.GetInstanceAsync(provisionId, true, ct))!, body, ct);
+            return (await EarlierAnswerAsync(request, client, caller.Owner, id, ct))!;
         }
         return Accepted(request, client, Pending(storeRequest), provisionId);
     }
@@ -253,8 +254,8 @@ public sealed class StoreFunctions(
         string id,
         CancellationToken ct)
     {
-        var (_, missing) = await FindAsync(request, id, ct);
-        return missing ?? Results.Json(new { storeId = id, items = await audit.ForStoreAsync(id, ct) });
+        var (store, missing) = await FindAsync(request, id, ct);
+        return missing ?? Results.Json(new { storeId = id, items = await audit.ForStoreAsync(id, store!.Owner, ct) });
     }
 
     /// <summary>The store when it exists and the caller may see it; otherwise 404 (another owner's store is not disclosed).</summary>
@@ -277,16 +278,84 @@ public sealed class StoreFunctions(
             : (null, Problems.Create(404, "store-not-found", "No such store", $"There is no store '{id}' that this key may see."));
     }
 
-    private async Task<IResult> Replay(HttpRequest request, DurableTaskClient client, OrchestrationMetadata earlier, StoreRequestBody body, CancellationToken ct)
+    /// <summary>
+    /// The id of the store a POST makes. Without an Idempotency-Key, a new id. With one, the id the owner's key was
+    /// first used for (recorded with the request, in the owner's partition: another owner's key is another record),
+    /// and, when that store was already accepted, its first answer; the same key for a different request is 422.
+    /// </summary>
+    private async Task<(string? Id, IResult? Answer)> StoreIdAsync(HttpRequest request, DurableTaskClient client, string owner,
+        StoreRequestBody body, string? idempotencyKey, CancellationToken ct)
     {
-        var first = earlier.ReadInputAs<StoreRequest>()!;
-        if (first.Engine != body.Engine || first.Plan != body.Plan || first.KeepFailed != body.KeepFailed)
+        if (idempotencyKey is null)
         {
-            return Problems.Create(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
-                $"This key created store {first.StoreId} ({first.Engine}, {first.Plan}); send a new key for a different store.");
+            var id = await NewIdAsync(client, owner, body.Name, ct);
+            return id is null ? (null, IdUnavailable()) : (id, null);
         }
-        var store = await registry.GetAsync(first.StoreId, ct) ?? Pending(first, earlier.CreatedAt);
-        return Accepted(request, client, await WithQueuePosition(client, store, ct), earlier.InstanceId);
+        var fingerprint = Fingerprint(body);
+        var recorded = await registry.FindIdempotencyKeyAsync(owner, idempotencyKey, ct);
+        if (recorded is null)
+        {
+            if (await NewIdAsync(client, owner, body.Name, ct) is not { } id)
+            {
+                return (null, IdUnavailable());
+            }
+            recorded = await registry.RecordIdempotencyKeyAsync(owner, idempotencyKey, new IdempotencyRecord(id, fingerprint), time.GetUtcNow(), ct);
+        }
+        if (recorded.Request != fingerprint)
+        {
+            return (null, Problems.Create(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
+                "This Idempotency-Key was first sent with a different request; send a new key for a different store.",
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["was first used for a different request"] } }));
+        }
+        return (recorded.StoreId, await EarlierAnswerAsync(request, client, owner, recorded.StoreId, ct));
+    }
+
+    /// <summary>What makes two POSTs the same request: every field of the body.</summary>
+    private static string Fingerprint(StoreRequestBody body) => JsonSerializer.Serialize(new { body.Name, body.Engine, body.Plan, body.KeepFailed });
+
+    /// <summary>
+    /// A new store id, reserved for this owner across all owners. A proposed id that is taken (reserved before, or,
+    /// for a store made before ids were reserved, recorded or provisioned) is never used: another is proposed.
+    /// Null when every try was taken.
+    /// </summary>
+    private async Task<string?> NewIdAsync(DurableTaskClient client, string owner, string name, CancellationToken ct)
+    {
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            var id = ids.NewId(name);
+            if (await registry.ReserveIdAsync(id, owner, time.GetUtcNow(), ct)
+                && await registry.GetAsync(id, ct) is null
+                && await client.GetInstanceAsync(Store.ProvisionInstanceId(id, 1), false, ct) is null)
+            {
+                return id;
+            }
+            IdTaken(logger, id, attempt);
+        }
+        return null;
+    }
+
+    private static IResult IdUnavailable() =>
+        Problems.Create(503, "store-id-unavailable", "No store id could be reserved", "Every store id proposed for this request was taken; send it again.");
+
+    /// <summary>
+    /// The answer a POST with an Idempotency-Key got the first time, when its store was accepted: from its first
+    /// provisioning, or from the store's row once that history was purged. Null when nothing was started yet. Only
+    /// ever the owner's own store: a store id is reserved for one owner, and anything of another owner is not shown.
+    /// </summary>
+    private async Task<IResult?> EarlierAnswerAsync(HttpRequest request, DurableTaskClient client, string owner, string id, CancellationToken ct)
+    {
+        var first = await client.GetInstanceAsync(Store.ProvisionInstanceId(id, 1), true, ct);
+        var store = await registry.GetAsync(id, ct) ?? (first?.ReadInputAs<StoreRequest>() is { } input ? Pending(input, first.CreatedAt) : null);
+        if (store is null)
+        {
+            return null;
+        }
+        if (store.Owner != owner)
+        {
+            IdOfAnotherOwner(logger, id);
+            return Problems.Create(409, "idempotency-key-conflict", "The request cannot be completed", "Send it again with a new Idempotency-Key.");
+        }
+        return Accepted(request, client, await WithQueuePosition(client, store, ct), first?.InstanceId ?? Store.ProvisionInstanceId(id, store.Attempt));
     }
 
     /// <summary>
@@ -330,10 +399,11 @@ public sealed class StoreFunctions(
         return found.OrderBy(i => i.CreatedAt).ToList();
     }
 
-    private static string RandomSuffix() => Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+    [LoggerMessage(4601, LogLevel.Warning, "Store id {StoreId} was proposed again (try {Attempt}): it is taken, so another is proposed")]
+    private static partial void IdTaken(ILogger logger, string storeId, int attempt);
 
-    internal static string KeySuffix(string owner, string key) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(owner + "\n" + key)))[..8].ToLowerInvariant();
+    [LoggerMessage(4602, LogLevel.Error, "An Idempotency-Key of one owner stands for store {StoreId}, which is another owner's: nothing of it is answered")]
+    private static partial void IdOfAnotherOwner(ILogger logger, string storeId);
 
     internal static IResult Validation(Dictionary<string, string[]> errors) => Problems.Validation(errors);
 }

@@ -8,6 +8,9 @@ namespace Urumi.Functions.Stores;
 /// <summary>One page of stores.</summary>
 public sealed record StorePage(IReadOnlyList<Store> Items, string? ContinuationToken);
 
+/// <summary>What an Idempotency-Key was first used for: the store id and the request (its canonical form).</summary>
+public sealed record IdempotencyRecord(string StoreId, string Request);
+
 /// <summary>A store as its row was at <see cref="WrittenAt"/> (the table's Timestamp of that write).</summary>
 public sealed record StoreVersion(Store Store, DateTimeOffset WrittenAt);
 
@@ -20,6 +23,7 @@ public sealed class StoreRegistry
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly TableClient _table;
     private readonly TableClient _claims;
+    private readonly TableClient _ids;
     private readonly Lazy<Task> _created;
 
     // The last row this process wrote for each store still in flight, with its ETag: the next update replaces it
@@ -31,7 +35,8 @@ public sealed class StoreRegistry
         var service = new TableServiceClient(connectionString);
         _table = service.GetTableClient(hubName + "Stores");
         _claims = service.GetTableClient(hubName + "StoreClaims");
-        _created = new Lazy<Task>(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _claims.CreateIfNotExistsAsync()));
+        _ids = service.GetTableClient(hubName + "StoreIds");
+        _created = new Lazy<Task>(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _claims.CreateIfNotExistsAsync(), _ids.CreateIfNotExistsAsync()));
     }
 
     public string TableName => _table.Name;
@@ -322,6 +327,62 @@ public sealed class StoreRegistry
         }
     }
 
+    /// <summary>
+    /// Reserves a new store id for <paramref name="owner"/> across every owner, with one conditional insert in the
+    /// "{hub}StoreIds" table (row per id, kept for good: an id is never handed out twice, even after its store is
+    /// deleted or its histories purged). False when the id was reserved before.
+    /// </summary>
+    public async Task<bool> ReserveIdAsync(string storeId, string owner, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await _created.Value;
+        try
+        {
+            await _ids.AddEntityAsync(new TableEntity(storeId, "") { ["Owner"] = owner, ["ReservedAt"] = now }, ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>What an owner's Idempotency-Key was first used for, or null when the owner never used it.</summary>
+    public async Task<IdempotencyRecord?> FindIdempotencyKeyAsync(string owner, string key, CancellationToken ct = default)
+    {
+        await _created.Value;
+        var row = await _claims.GetEntityIfExistsAsync<TableEntity>(owner, IdempotencyRow(key), cancellationToken: ct);
+        return row.HasValue ? new IdempotencyRecord(row.Value!.GetString("StoreId"), row.Value.GetString("Request")) : null;
+    }
+
+    /// <summary>
+    /// Records that an owner's Idempotency-Key stands for <paramref name="record"/>, with one conditional insert in
+    /// the owner's partition of the claims table (another owner's key is another row). When the key was recorded
+    /// first by another request, that record is returned instead: the first one wins, however close they come.
+    /// </summary>
+    public async Task<IdempotencyRecord> RecordIdempotencyKeyAsync(string owner, string key, IdempotencyRecord record, DateTimeOffset now,
+        CancellationToken ct = default)
+    {
+        await _created.Value;
+        try
+        {
+            await _claims.AddEntityAsync(new TableEntity(owner, IdempotencyRow(key))
+            {
+                ["StoreId"] = record.StoreId,
+                ["Request"] = record.Request,
+                ["ClaimedAt"] = now,
+            }, ct);
+            return record;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return (await FindIdempotencyKeyAsync(owner, key, ct))!;
+        }
+    }
+
+    /// <summary>The row key of an Idempotency-Key: a hash, since a key may hold characters a row key may not.</summary>
+    private static string IdempotencyRow(string key) =>
+        "~idempotency-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+
     /// <summary>Writes the store's first row; when it exists already (a replayed activity), returns what is there.</summary>
     public async Task<Store> RecordAsync(Store store, CancellationToken ct = default)
     {
@@ -334,7 +395,7 @@ public sealed class StoreRegistry
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return (await GetAsync(store.Id, ct))!;
+            return ToStore((await _table.GetEntityAsync<TableEntity>(store.Owner, store.Id, cancellationToken: ct)).Value);
         }
     }
 
