@@ -71,6 +71,23 @@ public sealed class StoreApiTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task From_its_202_on_a_store_is_listed_and_its_events_read_and_it_can_be_deleted()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3");
+        using var alice = plane.As(ControlPlane.AliceKey);
+
+        var id = await ControlPlane.CreateStoreAsync(alice, "early");
+        var listed = (await ControlPlane.ReadAsync(await alice.GetAsync("/api/stores")))!["items"]!.AsArray();
+        var events = await alice.GetAsync($"/api/stores/{id}/events");
+        var delete = await alice.DeleteAsync($"/api/stores/{id}");
+
+        Assert.Equal(id, (string?)Assert.Single(listed)!["id"]);
+        Assert.Equal(HttpStatusCode.OK, events.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        await plane.WaitForPhaseAsync(id, "Deleted");
+    }
+
+    [Fact]
     public async Task Idempotency_keys_names_and_the_per_owner_limit()
     {
         await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string> { ["Urumi__MaxActiveStoresPerOwner"] = "2" });

@@ -109,7 +109,25 @@ public sealed partial class StoreFunctions(
             // The same request sent again while the first was on its way: both claimed for the same id; answer as the first.
             return (await EarlierAnswerAsync(request, client, caller.Owner, id, ct))!;
         }
-        return Accepted(request, client, Pending(storeRequest), provisionId);
+        return Accepted(request, client, await RecordAcceptedAsync(storeRequest, now), provisionId);
+    }
+
+    /// <summary>
+    /// Writes the accepted store's row, so that the list, DELETE, retry and events see it from its 202 on, as GET
+    /// does. The provisioning's RecordStore writes the same row when it is not there (a crash or a storage error
+    /// here), so a failed write is logged and the request still accepted: it has started.
+    /// </summary>
+    private async Task<Store> RecordAcceptedAsync(StoreRequest storeRequest, DateTimeOffset now)
+    {
+        try
+        {
+            return await registry.RecordAsync(storeRequest.Queued(now), CancellationToken.None);
+        }
+        catch (Azure.RequestFailedException e)
+        {
+            AcceptedRowNotWritten(logger, storeRequest.StoreId, e);
+            return Pending(storeRequest);
+        }
     }
 
     private static Func<string, Task<bool>> Started(DurableTaskClient client, CancellationToken ct) =>
@@ -401,6 +419,9 @@ public sealed partial class StoreFunctions(
 
     [LoggerMessage(4601, LogLevel.Warning, "Store id {StoreId} was proposed again (try {Attempt}): it is taken, so another is proposed")]
     private static partial void IdTaken(ILogger logger, string storeId, int attempt);
+
+    [LoggerMessage(4603, LogLevel.Warning, "Store {StoreId} was accepted but its row could not be written: its provisioning writes it")]
+    private static partial void AcceptedRowNotWritten(ILogger logger, string storeId, Exception exception);
 
     [LoggerMessage(4602, LogLevel.Error, "An Idempotency-Key of one owner stands for store {StoreId}, which is another owner's: nothing of it is answered")]
     private static partial void IdOfAnotherOwner(ILogger logger, string storeId);
