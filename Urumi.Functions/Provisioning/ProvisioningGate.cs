@@ -250,6 +250,10 @@ public static class GateQueue
                 continue;
             }
             waiting++;
+            if (oldest.Count == query.Take && (query.Take == 0 || Ahead.Compare(entry, oldest[^1]) > 0))
+            {
+                continue;
+            }
             var at = oldest.BinarySearch(entry, Ahead);
             oldest.Insert(at < 0 ? ~at : at, entry);
             if (oldest.Count > query.Take)
