@@ -71,11 +71,14 @@ public sealed class GateRecoveryTests(AzuriteFixture fixture)
             ids.Add(await ControlPlane.CreateStoreAsync(alice, name));
         }
         await plane.WaitForPhaseAsync(ids[0], "Provisioning");
-        await Eventually.Until(() => QueuePositionsAsync(alice), p => p.Count == 2, TimeSpan.FromSeconds(60), "two stores to be queued");
+        await WithOutput(plane, Eventually.Until(() => QueuePositionsAsync(alice), p => p.Count == 2, TimeSpan.FromSeconds(60), "two stores to be queued"));
         var before = await HealthAsync(plane);
 
         await LoseGateAsync(plane, loss);
-        var degraded = await Eventually.Until(() => HealthAsync(plane), h => h.Status == "Degraded", TimeSpan.FromSeconds(20), "/api/health to say Degraded");
+        var degraded = await WithOutput(plane, Eventually.Until(() => HealthAsync(plane), h => h.Status == "Degraded", TimeSpan.FromSeconds(20), "/api/health to say Degraded"));
+        // The recreated gate skips a signal it cannot read (it would otherwise wedge on it) and goes on.
+        await WithOutput(plane, Eventually.Until(() => HealthAsync(plane), h => h.Status == "Healthy", TimeSpan.FromSeconds(30), "the gate to be back"));
+        await Expect(HttpStatusCode.Accepted, plane.Admin.PostAsync($"{GatePath}/raiseEvent/Gate", JsonContent.Create(new { Op = "Explode" })));
         plane.Sim.Server.Faults.Clear();
         foreach (var id in ids)
         {
@@ -114,6 +117,20 @@ public sealed class GateRecoveryTests(AzuriteFixture fixture)
         Assert.Equal("Failed", (string?)store["step"]);
     }
 
+    /// <summary>A wait that, when it times out, says what the control plane logged.</summary>
+    private static async Task<T> WithOutput<T>(ControlPlane plane, Task<T> wait)
+    {
+        try
+        {
+            return await wait;
+        }
+        catch (TimeoutException e)
+        {
+            var output = string.Join('\n', plane.App.Output.Split('\n').Where(l => !l.Contains("HealthHttp", StringComparison.Ordinal) && !l.StartsWith("info: Urumi.Hosting.Http", StringComparison.Ordinal)));
+            throw new TimeoutException($"{e.Message}\n--- app output ---\n{ControlPlane.Tail(output, 150)}", e);
+        }
+    }
+
     private static async Task LoseGateAsync(ControlPlane plane, string loss)
     {
         switch (loss)
@@ -126,8 +143,13 @@ public sealed class GateRecoveryTests(AzuriteFixture fixture)
                 await Eventually.Until(async () => (await plane.Admin.DeleteAsync(GatePath)).StatusCode, c => c == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the terminated gate to be purged");
                 break;
             case "fail":
-                // A signal the gate cannot read makes it fail.
-                await Expect(HttpStatusCode.Accepted, plane.Admin.PostAsync($"{GatePath}/raiseEvent/Gate", JsonContent.Create(new { Op = "Explode" })));
+                // Started again by hand with a state it cannot read, it fails.
+                await Expect(HttpStatusCode.Accepted, plane.Admin.PostAsync($"{GatePath}/terminate?reason=by+hand", null));
+                await Eventually.Until(
+                    async () => (await plane.Admin.PostAsync("/runtime/webhooks/durabletask/orchestrators/ProvisioningGate/urumi-provisioning-gate", JsonContent.Create(new { Capacity = "many" }))).StatusCode,
+                    c => c == HttpStatusCode.Accepted, TimeSpan.FromSeconds(30), "the gate to be started with a state it cannot read");
+                await Eventually.Until(async () => (await plane.Storage().GetInstanceAsync("urumi-provisioning-gate"))?.RuntimeStatus,
+                    s => s == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Failed, TimeSpan.FromSeconds(30), "the gate to fail");
                 break;
         }
     }

@@ -195,12 +195,15 @@ public sealed class ProvisioningGateTests
     }
 
     [Fact]
-    public void A_signal_names_its_operation_in_words_on_the_wire()
+    public void A_signal_names_its_operation_in_words_on_the_wire_and_one_the_gate_cannot_read_is_skipped()
     {
         var json = JsonSerializer.Serialize(new GateSignal(GateOp.Release, "x"));
 
         Assert.Contains("\"Op\":\"Release\"", json, StringComparison.Ordinal);
-        Assert.Equal(GateOp.Acquire, JsonSerializer.Deserialize<GateSignal>("{\"Op\":\"Acquire\",\"InstanceId\":\"x\"}")!.Op);
+        Assert.Equal(new GateSignal(GateOp.Acquire, "x"), ProvisioningGate.ReadSignal(JsonDocument.Parse("{\"op\":\"Acquire\",\"instanceId\":\"x\"}").RootElement));
+        Assert.Null(ProvisioningGate.ReadSignal(JsonDocument.Parse("{\"Op\":\"Explode\"}").RootElement));
+        Assert.Null(ProvisioningGate.ReadSignal(JsonDocument.Parse("{\"Op\":7}").RootElement));
+        Assert.Null(ProvisioningGate.ReadSignal(JsonDocument.Parse("[1]").RootElement));
     }
 
     [Theory]

@@ -85,11 +85,12 @@ public static class ProvisioningGate
     {
         var state = context.GetInput<GateState>() ?? new GateState(2, []);
         state = await AdmitWaitersAsync(context, state);
-        Task<GateSignal>? next = null;
+        Task<JsonElement>? next = null;
         Task? check = null;
         for (var signals = 0; signals < SignalsPerGeneration;)
         {
-            next ??= context.WaitForExternalEvent<GateSignal>(SignalEvent);
+            // Read as JSON first: a signal the gate cannot read (sent by hand) is skipped, not a message that wedges it.
+            next ??= context.WaitForExternalEvent<JsonElement>(SignalEvent);
             if (state.IsBlocked)
             {
                 // One timer at a time, however many signals come meanwhile.
@@ -110,9 +111,14 @@ public static class ProvisioningGate
                 }
                 continue;
             }
-            var signal = await next;
+            var raw = await next;
             next = null;
             signals++;
+            if (ReadSignal(raw) is not { } signal)
+            {
+                context.CreateReplaySafeLogger(nameof(ProvisioningGate)).LogWarning("Provisioning gate: skipped a signal it cannot read: {Signal}", raw.GetRawText());
+                continue;
+            }
             state = Apply(state, signal, out var granted);
             Grant(context, granted);
             state = await AdmitWaitersAsync(context, state);
@@ -133,6 +139,21 @@ public static class ProvisioningGate
         }
         context.SetCustomStatus(GateStatus.Of(state, context.CurrentUtcDateTime));
         return state;
+    }
+
+    private static readonly JsonSerializerOptions SignalJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The signal in <paramref name="raw"/>, or null when it is not one.</summary>
+    public static GateSignal? ReadSignal(JsonElement raw)
+    {
+        try
+        {
+            return raw.Deserialize<GateSignal>(SignalJson) is { } signal && Enum.IsDefined(signal.Op) ? signal : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static readonly TaskOptions ReadRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromSeconds(30)));
