@@ -10,5 +10,6 @@ var app = FunctionsApp.Create(args, typeof(ServiceRegistration).Assembly, (servi
     .AddStoreRegistry(configuration)            // the stores table (read model)
     .AddGuardrails()                            // rate limit on creates
     .AddProvisioning()                          // activities' services and the provisioning gate
-    .AddAudit());                               // timelines from orchestration histories
+    .AddAudit()                                 // timelines from orchestration histories
+    .AddHealth());                              // /api/health: storage, cluster, provisioning
 await app.RunAsync();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Urumi.Functions.Audit;
 using Urumi.Functions.Cluster;
@@ -62,11 +63,21 @@ public static class ServiceRegistration
     public static IServiceCollection AddProvisioning(this IServiceCollection services)
     {
         services.AddSingleton<ProvisioningMetrics>();
-        services.AddHostedService<ProvisioningGateStarter>();
+        services.AddHostedService<ProvisioningGateKeeper>();
         return services;
     }
 
     public static IServiceCollection AddAudit(this IServiceCollection services) => services.AddSingleton<AuditTrail>();
+
+    /// <summary>What /api/health reports: storage and cluster (unhealthy when down), provisioning (degraded when stuck).</summary>
+    public static IServiceCollection AddHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<Info.StorageHealthCheck>("storage")
+            .AddCheck<Info.ClusterHealthCheck>("cluster")
+            .AddCheck<Info.ProvisioningHealthCheck>("provisioning", HealthStatus.Degraded);
+        return services;
+    }
 }
 
 /// <summary>Connects to the cluster when the app starts (so the log says at once whether it is simulated) and checks the charts.</summary>

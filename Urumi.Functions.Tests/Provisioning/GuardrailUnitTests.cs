@@ -15,27 +15,6 @@ public sealed class GuardrailUnitTests
     }
 
     [Fact]
-    public void The_gate_admits_in_arrival_order_up_to_its_capacity_and_a_release_frees_a_slot()
-    {
-        var state = new GateState(2, [], []);
-        foreach (var id in new[] { "a", "b", "c", "d" })
-        {
-            state = ProvisioningGate.Apply(state, new GateSignal(GateSignal.Acquire, id));
-        }
-        Assert.Equal(["a", "b"], ProvisioningGate.Admit(state));
-        Assert.Equal(["c", "d"], state.Waiting);
-
-        state = ProvisioningGate.Apply(state, new GateSignal(GateSignal.Acquire, "a"));
-        state = ProvisioningGate.Apply(state, new GateSignal(GateSignal.Release, "d"));
-        Assert.Empty(ProvisioningGate.Admit(state));
-        state = ProvisioningGate.Apply(state, new GateSignal(GateSignal.Release, "a"));
-        Assert.Equal(["c"], ProvisioningGate.Admit(state));
-        state = ProvisioningGate.Apply(state, new GateSignal(GateSignal.Configure, Capacity: 1));
-        Assert.Equal(1, state.Capacity);
-        Assert.Equal(["b", "c"], state.Holders);
-    }
-
-    [Fact]
     public void The_rate_limit_counts_per_IP_and_says_when_the_window_ends()
     {
         var time = new ManualTime(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));

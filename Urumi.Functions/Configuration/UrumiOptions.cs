@@ -110,13 +110,17 @@ public sealed class ProvisioningSettings
     /// <summary>At most this many stores provision at once, across all workers.</summary>
     public int MaxConcurrent { get; set; } = 2;
 
-    /// <summary>How long the full gate, with stores waiting, waits before it frees the slots of holders that ended without a release.</summary>
+    /// <summary>
+    /// How long the full gate, with stores waiting, waits before it frees the slots of holders that ended without a
+    /// release; also how often each worker checks that the gate runs (and starts it again if it does not).
+    /// </summary>
     public TimeSpan GateHolderCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     public const string DeadlineKey = "Urumi:Provisioning:Deadline";
 
     /// <summary>
-    /// The whole provisioning (after leaving the queue) must end within this. Unset, it is 15 minutes, or
+    /// The whole provisioning (after leaving the queue) must end within this, and a store waits at most this long
+    /// in the queue (then it fails, saying so). Unset, it is 15 minutes, or
     /// Urumi:Helm:Timeout plus 10 minutes when helm may wait longer than that (a chart's helmTimeout of 1h).
     /// </summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMinutes(15);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -12,10 +13,11 @@ using Urumi.Hosting.Configuration;
 namespace Urumi.Functions.Info;
 
 /// <summary>
-/// /api/info (what this control plane runs against, simulated or not) and /api/health (storage and cluster). Both are
+/// /api/info (what this control plane runs against, simulated or not) and /api/health (storage, cluster, provisioning). Both are
 /// anonymous and reveal to anonymous callers only what a health probe or the dashboard's sign-in page needs.
 /// </summary>
-public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, PlanCatalog plans, IOptions<UrumiOptions> options, IConfiguration configuration)
+public sealed class InfoFunctions(
+    ClusterConnection cluster, HelmRunner helm, PlanCatalog plans, HealthCheckService health, IOptions<UrumiOptions> options, IConfiguration configuration)
 {
     /// <summary>
     /// Anonymous callers (a probe, the dashboard's sign-in page) get the product, its version and whether the
@@ -63,30 +65,26 @@ public sealed class InfoFunctions(ClusterConnection cluster, HelmRunner helm, Pl
         });
     }
 
+    /// <summary>
+    /// The health checks (storage, cluster, provisioning) as Microsoft.Extensions.Diagnostics.HealthChecks reports
+    /// them: Healthy and Degraded answer 200 with the status (and, when degraded, the reasons), Unhealthy answers 503
+    /// problem+json. Degraded (provisioning cannot make progress) keeps a liveness probe from restarting the process.
+    /// </summary>
     [Function("HealthHttp")]
     public async Task<IResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
-        [DurableClient] DurableTaskClient client,
         CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        var problems = new List<string>();
-        try
+        var report = await health.CheckHealthAsync(timeout.Token);
+        var reasons = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}").ToList();
+        return report.Status switch
         {
-            await client.GetInstanceAsync("__urumi_health__", cancellation: timeout.Token);
-        }
-        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or OperationCanceledException or IOException)
-        {
-            problems.Add($"storage: does not answer ({e.GetType().Name})");
-        }
-        var session = await cluster.GetAsync();
-        if (!await new StoreCluster(session.Kubernetes).AnswersAsync(timeout.Token))
-        {
-            problems.Add("cluster: the Kubernetes API does not answer");
-        }
-        return problems.Count == 0
-            ? Results.Json(new { status = "Healthy" })
-            : Problems.Create(503, "unhealthy", "Not healthy", string.Join("; ", problems));
+            HealthStatus.Healthy => Results.Json(new { status = "Healthy" }),
+            HealthStatus.Degraded => Results.Json(new { status = "Degraded", reasons }),
+            _ => Problems.Create(503, "unhealthy", "Not healthy", string.Join("; ", reasons),
+                new Dictionary<string, object?> { ["status"] = "Unhealthy", ["reasons"] = reasons }),
+        };
     }
 }

@@ -19,25 +19,34 @@ public static class ProvisionStore
     {
         var r = context.GetInput<StoreRequest>()!;
         var retry = r.Policy.Retry();
-        // Queue at the gate while the store is recorded. The deadline's timer goes out now too, beside the gate's
-        // message (its own step would be one more storage round trip); it is extended below by the time spent queued.
-        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateSignal.Acquire, context.InstanceId));
+        // Its place at the gate is its own custom status (the gate keeps no list of who waits), stored with the step
+        // that records the store; the acquire goes out after it, so a gate that reads who waits finds every asker.
+        // The deadline's timer goes out now: it bounds the wait for a slot, and is extended below by the time queued.
+        context.SetCustomStatus(new GateTicket(GatePlace.Waiting));
         using var deadlineTimer = new CancellationTokenSource();
         var firstDeadline = context.CreateTimer(r.Policy.Deadline, deadlineTimer.Token);
         var granted = context.WaitForExternalEvent<bool>(ProvisioningGate.GrantedEvent);
         var live = await context.CallActivityAsync<bool>(nameof(StoreActivities.RecordStore), r, retry);
         if (!live)
         {
-            Release(context);
+            context.SetCustomStatus(null);
             return new ProvisionResult("Skipped", "the store is being deleted, or the request that made it was refused");
         }
+        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateOp.Acquire, context.InstanceId));
 
         using var cancelWait = new CancellationTokenSource();
         var cancel = context.WaitForExternalEvent<CancelRequest>(CancelEvent, cancelWait.Token);
-        if (await Task.WhenAny(granted, cancel) == cancel)
+        var queued = await Task.WhenAny(granted, cancel, firstDeadline);
+        if (queued == cancel)
         {
             return Stopped(context, cancel.Result, "deleted while queued");
         }
+        if (queued == firstDeadline)
+        {
+            cancelWait.Cancel();
+            return await QueueDeadlinePassedAsync(context, r, retry);
+        }
+        context.SetCustomStatus(new GateTicket(GatePlace.Holding));
 
         var deadline = DeadlineAsync(context, firstDeadline, context.CurrentUtcDateTime + r.Policy.Deadline, deadlineTimer.Token);
         var step = new StepTracker();
@@ -138,8 +147,24 @@ public static class ProvisionStore
         return new ProvisionResult("Stopped", why);
     }
 
-    private static void Release(TaskOrchestrationContext context) =>
-        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateSignal.Release, context.InstanceId));
+    /// <summary>Gives the slot back (or leaves the queue): the gate is told, and the provisioning no longer shows a place.</summary>
+    private static void Release(TaskOrchestrationContext context)
+    {
+        context.SetCustomStatus(null);
+        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateOp.Release, context.InstanceId));
+    }
+
+    /// <summary>The store waited a whole provisioning deadline for a slot: it fails with that reason (nothing was made yet).</summary>
+    private static async Task<ProvisionResult> QueueDeadlinePassedAsync(TaskOrchestrationContext context, StoreRequest r, TaskOptions retry)
+    {
+        var reason = $"the provisioning deadline ({r.Policy.Deadline}) passed while the store waited for a provisioning slot";
+        // A slot granted at the same moment goes back to the gate.
+        Release(context);
+        await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Failed, "Failed", 100, LastError: reason,
+            Conditions: [new(StoreConditions.Ready, "False", "ProvisioningFailed", reason), new(StoreConditions.Reconciling, "False", "ProvisioningFailed", reason)]), retry);
+        await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed"));
+        return new ProvisionResult("Failed", reason);
+    }
 
     private static string Reason(Exception? e) => e switch
     {

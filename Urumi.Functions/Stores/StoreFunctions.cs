@@ -386,15 +386,18 @@ public sealed partial class StoreFunctions(
 
     private Store Pending(StoreRequest r, DateTimeOffset? createdAt = null) => r.Queued(createdAt ?? time.GetUtcNow());
 
-    /// <summary>Sets the queue position of the Queued stores (the gate is read only when there is one).</summary>
+    /// <summary>
+    /// Sets the queue position of the Queued stores: their rank among the waiting provisionings (see GateQueue), read
+    /// only when there is a Queued store.
+    /// </summary>
     internal static async Task<IReadOnlyList<Store>> WithQueuePositions(DurableTaskClient client, IReadOnlyList<Store> stores, CancellationToken ct)
     {
         if (!stores.Any(s => s.Phase == StorePhase.Queued))
         {
             return stores;
         }
-        var waiting = await ProvisioningGate.WaitingAsync(client, ct);
-        return stores.Select(s => s.Phase == StorePhase.Queued && waiting.IndexOf(Store.ProvisionInstanceId(s.Id, s.Attempt)) is >= 0 and var i ? s with { QueuePosition = i + 1 } : s).ToList();
+        var positions = GateQueue.Positions(await ProvisioningGate.WaitingAsync(client, ct));
+        return stores.Select(s => s.Phase == StorePhase.Queued && positions.TryGetValue(Store.ProvisionInstanceId(s.Id, s.Attempt), out var p) ? s with { QueuePosition = p } : s).ToList();
     }
 
     private static async Task<Store> WithQueuePosition(DurableTaskClient client, Store store, CancellationToken ct) =>

@@ -1,0 +1,200 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Urumi.Functions.Tests.Support;
+using Urumi.KubeSim.Faults;
+using Urumi.Testing;
+
+namespace Urumi.Functions.Tests.Provisioning;
+
+/// <summary>
+/// The provisioning gate on the real stack (Azurite, KubeSim, helm): a long queue keeps it small and its positions
+/// right; losing it (terminated, purged, failed) strands no store; a store that waits too long fails saying so.
+/// </summary>
+[Collection(ControlPlaneCollection.Name)]
+public sealed class GateRecoveryTests(AzuriteFixture fixture)
+{
+    private const string GatePath = "/runtime/webhooks/durabletask/instances/urumi-provisioning-gate";
+    private const int Queued = 60;
+    private const int Batch = 10;
+
+    private static PodFault WordPressNeverReady() => new(PodFailure.ProbeFailure, LabelSelector: "app.kubernetes.io/component=wordpress");
+
+    [Fact]
+    public async Task Sixty_stores_with_long_names_queue_behind_one_slot_the_gate_stays_small_and_every_position_is_right()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string>
+        {
+            ["Urumi__Provisioning__MaxConcurrent"] = "1",
+            ["Urumi__MaxActiveStoresPerOwner"] = "1000",
+            ["Urumi__Provisioning__Deadline"] = "01:00:00",
+            // The gate does not look for ended holders during this test: the queue stands still while it is read.
+            ["Urumi__Provisioning__GateHolderCheckInterval"] = "00:10:00",
+        });
+        plane.Sim.Server.Faults.FailPods(WordPressNeverReady());
+        using var alice = plane.As(ControlPlane.AliceKey);
+        var holder = await ControlPlane.CreateStoreAsync(alice, "holder");
+        await plane.WaitForPhaseAsync(holder, "Provisioning");
+        await plane.Storage().TerminateInstanceAsync(Urumi.Functions.Stores.Store.ProvisionInstanceId(holder, 1), "by hand");
+        var batches = new List<string[]>();
+        for (var batch = 0; batch < Queued / Batch; batch++)
+        {
+            // 40-character names (270 of them passed the 16 KB status limit of a gate that listed its waiters; the
+            // pure tests take 10,000).
+            batches.Add(await Task.WhenAll(Enumerable.Range(batch * Batch, Batch).Select(i => ControlPlane.CreateStoreAsync(alice, $"queued-store-{i:D4}".PadRight(40, 'x')))));
+        }
+
+        var positions = await WithOutput(plane, Eventually.Until(() => QueuePositionsAsync(alice), p => p.Count == Queued, TimeSpan.FromSeconds(300), $"{Queued} stores to be queued"));
+        var gate = await plane.Storage().GetInstanceAsync("urumi-provisioning-gate", getInputsAndOutputs: true);
+        var first = batches[0].Single(id => positions[id] == 1);
+        await Expect(HttpStatusCode.Accepted, plane.Admin.PostAsync($"{GatePath}/raiseEvent/Gate", JsonContent.Create(new { Op = "Configure", Capacity = 2 })));
+        var admitted = await Eventually.Until(() => ControlPlane.GetStoreAsync(alice, first), s => (string?)s["phase"] != "Queued", TimeSpan.FromSeconds(60), "the first in line to be admitted");
+        var after = await QueuePositionsAsync(alice);
+
+        Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Running, gate!.RuntimeStatus);
+        Assert.True(gate.SerializedCustomStatus!.Length < 200, $"the gate's status is {gate.SerializedCustomStatus.Length} characters: {gate.SerializedCustomStatus}");
+        Assert.True(gate.SerializedInput!.Length < 512, $"the gate's state is {gate.SerializedInput.Length} characters: {gate.SerializedInput}");
+        Assert.Equal(Enumerable.Range(1, Queued), positions.Values.Order());
+        // Stores created in an earlier batch stand ahead of every store of a later one.
+        Assert.All(batches.Select((ids, b) => (ids, b)), x => Assert.All(x.ids, id => Assert.InRange(positions[id], (x.b * Batch) + 1, (x.b + 1) * Batch)));
+        Assert.Equal("Provisioning", (string?)admitted["phase"]);
+        Assert.Equal(positions.Where(p => p.Key != first).ToDictionary(p => p.Key, p => p.Value - 1), after);
+    }
+
+    [Theory]
+    [InlineData("terminate")]
+    [InlineData("purge")]
+    [InlineData("fail")]
+    public async Task Stores_queued_when_the_gate_is_lost_all_become_Ready_and_health_is_degraded_until_it_is_back(string loss)
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string>
+        {
+            ["Urumi__Provisioning__MaxConcurrent"] = "1",
+            // Also how often each worker checks that the gate runs: the window in which health shows it down.
+            ["Urumi__Provisioning__GateHolderCheckInterval"] = "00:00:08",
+        });
+        plane.Sim.Server.Faults.FailPods(WordPressNeverReady());
+        using var alice = plane.As(ControlPlane.AliceKey);
+        var ids = new List<string>();
+        foreach (var name in new[] { "first", "second", "third" })
+        {
+            ids.Add(await ControlPlane.CreateStoreAsync(alice, name));
+        }
+        await plane.WaitForPhaseAsync(ids[0], "Provisioning");
+        await WithOutput(plane, Eventually.Until(() => QueuePositionsAsync(alice), p => p.Count == 2, TimeSpan.FromSeconds(60), "two stores to be queued"));
+        var before = await HealthAsync(plane);
+
+        await LoseGateAsync(plane, loss);
+        var degraded = await WithOutput(plane, Eventually.Until(() => HealthAsync(plane), h => h.Status == "Degraded", TimeSpan.FromSeconds(20), "/api/health to say Degraded"));
+        // The recreated gate skips a signal it cannot read (it would otherwise wedge on it) and goes on.
+        await WithOutput(plane, Eventually.Until(() => HealthAsync(plane), h => h.Status == "Healthy", TimeSpan.FromSeconds(30), "the gate to be back"));
+        await Expect(HttpStatusCode.Accepted, plane.Admin.PostAsync($"{GatePath}/raiseEvent/Gate", JsonContent.Create(new { Op = "Explode" })));
+        plane.Sim.Server.Faults.Clear();
+        foreach (var id in ids)
+        {
+            await plane.WaitForPhaseAsync(id, "Ready", TimeSpan.FromSeconds(180));
+        }
+        var healthy = await Eventually.Until(() => HealthAsync(plane), h => h.Status == "Healthy", TimeSpan.FromSeconds(30), "/api/health to say Healthy");
+
+        Assert.Equal("Healthy", before.Status);
+        Assert.Equal(HttpStatusCode.OK, degraded.Code);
+        Assert.Contains("provisioning: the provisioning gate is not running", degraded.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, healthy.Code);
+    }
+
+    [Fact]
+    public async Task A_store_that_waits_for_a_slot_past_its_provisioning_deadline_fails_with_that_reason()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string>
+        {
+            ["Urumi__Provisioning__MaxConcurrent"] = "1",
+            ["Urumi__Helm__Timeout"] = "00:00:05",
+            ["Urumi__Provisioning__Deadline"] = "00:00:15",
+            // The gate does not look for ended holders during this test: the slot stays taken.
+            ["Urumi__Provisioning__GateHolderCheckInterval"] = "00:10:00",
+        });
+        plane.Sim.Server.Faults.FailPods(WordPressNeverReady());
+        using var alice = plane.As(ControlPlane.AliceKey);
+        var holder = await ControlPlane.CreateStoreAsync(alice, "holder");
+        await plane.WaitForPhaseAsync(holder, "Provisioning");
+        // Terminated by hand, it never gives its slot back.
+        await plane.Storage().TerminateInstanceAsync(Urumi.Functions.Stores.Store.ProvisionInstanceId(holder, 1), "by hand");
+
+        var waiter = await ControlPlane.CreateStoreAsync(alice, "waiter");
+        var store = await plane.WaitForPhaseAsync(waiter, "Failed", TimeSpan.FromSeconds(90));
+
+        Assert.Contains("the provisioning deadline (00:00:15) passed while the store waited for a provisioning slot", (string?)store["lastError"]);
+        Assert.Equal("Failed", (string?)store["step"]);
+    }
+
+    /// <summary>A wait that, when it times out, says what the control plane logged.</summary>
+    private static async Task<T> WithOutput<T>(ControlPlane plane, Task<T> wait)
+    {
+        try
+        {
+            return await wait;
+        }
+        catch (TimeoutException e)
+        {
+            var output = string.Join('\n', plane.App.Output.Split('\n').Where(l => !l.Contains("HealthHttp", StringComparison.Ordinal) && !l.StartsWith("info: Urumi.Hosting.Http", StringComparison.Ordinal)));
+            throw new TimeoutException($"{e.Message}\n--- app output ---\n{ControlPlane.Tail(output, 150)}", e);
+        }
+    }
+
+    private static async Task LoseGateAsync(ControlPlane plane, string loss)
+    {
+        switch (loss)
+        {
+            case "terminate":
+                await Expect(HttpStatusCode.Accepted, plane.Admin.PostAsync($"{GatePath}/terminate?reason=by+hand", null));
+                break;
+            case "purge":
+                await Expect(HttpStatusCode.Accepted, plane.Admin.PostAsync($"{GatePath}/terminate?reason=by+hand", null));
+                await Eventually.Until(async () => (await plane.Admin.DeleteAsync(GatePath)).StatusCode, c => c == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the terminated gate to be purged");
+                break;
+            case "fail":
+                // Started again by hand with a state it cannot read, it fails.
+                await Expect(HttpStatusCode.Accepted, plane.Admin.PostAsync($"{GatePath}/terminate?reason=by+hand", null));
+                await Eventually.Until(
+                    async () => (await plane.Admin.PostAsync("/runtime/webhooks/durabletask/orchestrators/ProvisioningGate/urumi-provisioning-gate", JsonContent.Create(new { Capacity = "many" }))).StatusCode,
+                    c => c == HttpStatusCode.Accepted, TimeSpan.FromSeconds(30), "the gate to be started with a state it cannot read");
+                await Eventually.Until(async () => (await plane.Storage().GetInstanceAsync("urumi-provisioning-gate"))?.RuntimeStatus,
+                    s => s == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Failed, TimeSpan.FromSeconds(30), "the gate to fail");
+                break;
+        }
+    }
+
+    private static async Task Expect(HttpStatusCode code, Task<HttpResponseMessage> call)
+    {
+        var response = await call;
+        Assert.True(response.StatusCode == code, $"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static async Task<(HttpStatusCode Code, string? Status, string Body)> HealthAsync(ControlPlane plane)
+    {
+        var response = await plane.Admin.GetAsync("/api/health");
+        var body = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, (string?)JsonNode.Parse(body)?["status"], body);
+    }
+
+    /// <summary>The queue position of every Queued store of the caller, by store id.</summary>
+    private static async Task<Dictionary<string, int>> QueuePositionsAsync(HttpClient client)
+    {
+        var positions = new Dictionary<string, int>();
+        string? token = null;
+        do
+        {
+            var page = await ControlPlane.ReadAsync(await client.GetAsync($"/api/stores?status=Queued&limit=200{(token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token))}"));
+            foreach (var store in page!["items"]!.AsArray())
+            {
+                if (store!["queuePosition"] is { } position)
+                {
+                    positions[(string)store["id"]!] = (int)position;
+                }
+            }
+            token = (string?)page["continuationToken"];
+        }
+        while (token is not null);
+        return positions;
+    }
+}
