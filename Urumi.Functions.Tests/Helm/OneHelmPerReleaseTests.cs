@@ -10,14 +10,18 @@ namespace Urumi.Functions.Tests.Helm;
 
 /// <summary>
 /// At most one helm runs on a release at any time, whatever mix of terminate, retry, delete, crash and second control
-/// plane reaches it. Each test holds a store's helm waiting for a rollout that cannot become ready (its WordPress
-/// probe fails), does one of those to it, and records every helm the control plane starts (orphans included) through
+/// plane reaches it. Each test holds a store's helm waiting for a rollout that cannot become ready (the probes of its
+/// WordPress and database fail: Helm 3 counts a one-replica Deployment ready with none ready, not a StatefulSet), does one of those to it, and records every helm the control plane starts (orphans included) through
 /// a wrapper in front of the real helm (<see cref="HelmProcesses"/>).
 /// </summary>
 [Collection(ControlPlaneCollection.Name)]
 public sealed class OneHelmPerReleaseTests(AzuriteFixture fixture)
 {
-    private static readonly PodFault Unready = new(PodFailure.ProbeFailure, LabelSelector: "app.kubernetes.io/component=wordpress");
+    private static readonly PodFault[] Unready =
+    [
+        new(PodFailure.ProbeFailure, LabelSelector: "app.kubernetes.io/component=wordpress"),
+        new(PodFailure.ProbeFailure, LabelSelector: "app.kubernetes.io/component=database"),
+    ];
 
     [Theory]
     [InlineData("helm3")]
@@ -29,7 +33,7 @@ public sealed class OneHelmPerReleaseTests(AzuriteFixture fixture)
         using var alice = plane.As(ControlPlane.AliceKey);
         var id = await StartWaitingHelmAsync(plane, alice, "terminated");
 
-        await plane.Storage().TerminateInstanceAsync(Store.ProvisionInstanceId(id, 1), "by hand");
+        await TerminateAsync(plane, id);
         await RetryAsync(alice, id);
         await WaitForSecondHelmAsync(plane, id, helms);
         plane.Sim.Server.Faults.Clear();
@@ -48,7 +52,7 @@ public sealed class OneHelmPerReleaseTests(AzuriteFixture fixture)
         using var alice = plane.As(ControlPlane.AliceKey);
         var id = await StartWaitingHelmAsync(plane, alice, "abandoned");
 
-        await plane.Storage().TerminateInstanceAsync(Store.ProvisionInstanceId(id, 1), "by hand");
+        await TerminateAsync(plane, id);
         Assert.Equal(HttpStatusCode.Accepted, (await alice.DeleteAsync($"/api/stores/{id}")).StatusCode);
 
         await plane.WaitForPhaseAsync(id, "Deleted");
@@ -89,7 +93,7 @@ public sealed class OneHelmPerReleaseTests(AzuriteFixture fixture)
         using var alice = plane.As(ControlPlane.AliceKey);
         var id = await StartWaitingHelmAsync(plane, alice, "shared");
 
-        await plane.Storage().TerminateInstanceAsync(Store.ProvisionInstanceId(id, 1), "by hand");
+        await TerminateAsync(plane, id);
         await RetryAsync(alice, id);
         await WaitForSecondHelmAsync(plane, id, helms);
         plane.Sim.Server.Faults.Clear();
@@ -103,10 +107,22 @@ public sealed class OneHelmPerReleaseTests(AzuriteFixture fixture)
     /// <summary>Creates a store whose rollout cannot become ready, and returns once its helm waits for it.</summary>
     private static async Task<string> StartWaitingHelmAsync(ControlPlane plane, HttpClient alice, string name)
     {
-        plane.Sim.Server.Faults.FailPods(Unready);
+        foreach (var fault in Unready)
+        {
+            plane.Sim.Server.Faults.FailPods(fault);
+        }
         var id = await ControlPlane.CreateStoreAsync(alice, name);
         await Eventually.Until(() => StoreLifecycleTests.ReleaseStatusAsync(plane, id), s => s == "pending-install", TimeSpan.FromSeconds(60), "helm to be installing");
         return id;
+    }
+
+    /// <summary>Terminates the first provisioning through the management API's client and waits until it is Terminated.</summary>
+    private static async Task TerminateAsync(ControlPlane plane, string id)
+    {
+        var instance = Store.ProvisionInstanceId(id, 1);
+        await plane.Storage().TerminateInstanceAsync(instance, "by hand");
+        await Eventually.Until(() => plane.Storage().GetInstanceAsync(instance), i => i?.RuntimeStatus == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Terminated,
+            TimeSpan.FromSeconds(30), $"{instance} to be terminated");
     }
 
     /// <summary>POST retry, once the terminated provisioning shows as ended.</summary>
