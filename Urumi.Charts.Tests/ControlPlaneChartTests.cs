@@ -5,8 +5,11 @@ namespace Urumi.Charts.Tests;
 
 public sealed class ControlPlaneChartTests
 {
-    private static readonly string[] Manage = ["get", "list", "watch", "create", "update", "patch", "delete"];
-    private static readonly string[] Read = ["get", "list", "watch"];
+    /// <summary>What Helm does to an object a chart renders: reads, creates, patches on upgrade, watches while it waits, deletes.</summary>
+    private static readonly string[] HelmVerbs = ["get", "watch", "create", "patch", "delete"];
+
+    /// <summary>What the control plane's apply does: get, then create or update.</summary>
+    private static readonly string[] Apply = ["get", "create", "update"];
 
     /// <summary>Where each kind the store charts render lives in the API; a new kind must be added here and to the role.</summary>
     private static readonly Dictionary<string, (string Group, string Resource)> Resources = new()
@@ -33,7 +36,7 @@ public sealed class ControlPlaneChartTests
             }
         }
 
-        // Helm creates, patches, replaces and deletes what the store charts render, in any environment.
+        // Helm creates, patches and deletes what the store charts render, in any environment, and watches it while it waits.
         foreach (var chart in ChartCatalog.Stores)
         {
             foreach (var environment in ChartCatalog.Environments)
@@ -42,21 +45,24 @@ public sealed class ControlPlaneChartTests
                 foreach (var o in rendered.Objects)
                 {
                     Assert.True(Resources.TryGetValue(o.Kind, out var where), $"{chart} renders a {o.Kind}: add it to the control plane's ClusterRole and to this test");
-                    Grant(where.Group, where.Resource, Manage);
+                    Grant(where.Group, where.Resource, HelmVerbs);
                 }
             }
         }
-        // Helm keeps releases in Secrets; the control plane writes each store's Secret and its guardrails.
-        Grant("", "secrets", Manage);
-        Grant("", "resourcequotas", Manage);
-        Grant("", "limitranges", Manage);
-        Grant("networking.k8s.io", "networkpolicies", Manage);
-        Grant("", "namespaces", Manage);
-        // Helm's wait and the rollout check read what workloads create, and why they fail.
-        Grant("", "pods", Read);
-        Grant("", "events", Read);
-        Grant("apps", "replicasets", Read);
-        Grant("cert-manager.io", "certificates", ["list"]);
+        // Helm keeps releases in Secrets (found by label); the control plane creates each store's credentials Secret.
+        Grant("", "secrets", ["get", "list", "create", "update", "delete"]);
+        // The control plane applies the namespace and its guardrails, and deletes the namespace.
+        Grant("", "namespaces", [.. Apply, "delete"]);
+        Grant("", "resourcequotas", Apply);
+        Grant("", "limitranges", Apply);
+        Grant("networking.k8s.io", "networkpolicies", Apply);
+        // One helm per release: the Lease held while helm runs.
+        Grant("coordination.k8s.io", "leases", Apply);
+        // The rollout check lists the workloads, their pods, ReplicaSets and events, Ingresses and Certificates.
+        foreach (var (group, resource) in new[] { ("apps", "deployments"), ("apps", "statefulsets"), ("batch", "jobs"), ("networking.k8s.io", "ingresses"), ("", "pods"), ("", "events"), ("apps", "replicasets"), ("cert-manager.io", "certificates") })
+        {
+            Grant(group, resource, ["list"]);
+        }
         return expected;
     }
 

@@ -37,6 +37,7 @@ public static class ServiceRegistration
     public static IServiceCollection AddHelm(this IServiceCollection services)
     {
         services.AddSingleton<HelmRunner>();
+        services.AddSingleton<ReleaseExclusion>();
         services.AddSingleton<StoreCharts>();
         services.AddSingleton<PlanCatalog>();
         return services;

@@ -92,6 +92,16 @@ public sealed class FunctionApp : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills (SIGKILL) the app's process alone: the processes it started (helm) live on as orphans.</summary>
+    public void KillProcessOnly()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: false);
+            _process.WaitForExit();
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -108,6 +108,10 @@ public sealed class ControlPlane : IAsyncDisposable
         return new ControlPlane(sim, app, helmTool);
     }
 
+    /// <summary>A second control plane on the same task hub, KubeSim and settings: the two share the work.</summary>
+    public async Task<FunctionApp> StartSecondWorkerAsync() =>
+        await FunctionApp.StartAsync(App.ConnectionString, App.Hub, new Dictionary<string, string>(App.Settings), Repo.FunctionsDll);
+
     public HttpClient As(string key)
     {
         var client = new HttpClient { BaseAddress = Admin.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };

@@ -90,6 +90,12 @@ public sealed class HelmSettings
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan UninstallTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a release's helm lease (one helm per release) outlives its last renewal: a holder on another host
+    /// that stops renewing for this long is taken for dead. Renewed every third of it.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 public sealed class ChartSettings
@@ -166,9 +172,9 @@ public sealed class UrumiOptionsValidator : IValidateOptions<UrumiOptions>
         {
             errors.Add($"Urumi:StoreScheme must be http or https, not '{o.StoreScheme}'.");
         }
-        if (o.Helm.Timeout <= TimeSpan.Zero || o.Helm.UninstallTimeout <= TimeSpan.Zero)
+        if (o.Helm.Timeout <= TimeSpan.Zero || o.Helm.UninstallTimeout <= TimeSpan.Zero || o.Helm.LeaseDuration < TimeSpan.FromSeconds(1))
         {
-            errors.Add("Urumi:Helm:Timeout and Urumi:Helm:UninstallTimeout must be positive.");
+            errors.Add("Urumi:Helm:Timeout and Urumi:Helm:UninstallTimeout must be positive, Urumi:Helm:LeaseDuration at least 1s.");
         }
         if (o.RateLimit.PermitLimit < 1 || o.RateLimit.WindowSeconds < 1)
         {

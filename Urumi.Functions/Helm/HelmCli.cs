@@ -19,8 +19,9 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
     /// `helm upgrade --install --wait --output json`, the installed release read from its output. Cancelling <paramref name="graceful"/> sends helm an interrupt so it can
     /// mark the release failed; cancelling <paramref name="forceful"/> kills it (and leaves it pending).
     /// </summary>
-    public async Task<HelmRelease> UpgradeInstallAsync(HelmInstall install, HelmVersion version, CancellationToken forceful = default, CancellationToken graceful = default) =>
-        ParseRelease((await RunAsync(UpgradeInstallArguments(install, version), forceful, graceful)).StandardOutput);
+    /// <paramref name="started"/> is told helm's pid as soon as it runs.
+    public async Task<HelmRelease> UpgradeInstallAsync(HelmInstall install, HelmVersion version, CancellationToken forceful = default, CancellationToken graceful = default, Action<int>? started = null) =>
+        ParseRelease((await RunAsync(UpgradeInstallArguments(install, version), forceful, graceful, started)).StandardOutput);
 
     /// <summary>`helm template` of what <paramref name="install"/> would install: the manifests, hooks included, as YAML.</summary>
     public async Task<string> TemplateAsync(HelmInstall install, CancellationToken cancellationToken = default)
@@ -64,11 +65,11 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
     }
 
     /// <summary>`helm uninstall --wait`: true if it removed the release, false if there was none.</summary>
-    public async Task<bool> UninstallAsync(string release, string ns, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<bool> UninstallAsync(string release, string ns, TimeSpan timeout, CancellationToken cancellationToken = default, CancellationToken graceful = default, Action<int>? started = null)
     {
         try
         {
-            await RunAsync(["uninstall", release, "--namespace", ns, "--wait", "--timeout", Seconds(timeout)], cancellationToken);
+            await RunAsync(["uninstall", release, "--namespace", ns, "--wait", "--timeout", Seconds(timeout)], cancellationToken, graceful, started);
             return true;
         }
         catch (HelmCommandException e) when (e.ReleaseNotFound)
@@ -101,21 +102,23 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
 
     private static string Seconds(TimeSpan timeout) => ((long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s";
 
-    private async Task<BufferedCommandResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken forceful, CancellationToken graceful = default)
+    private async Task<BufferedCommandResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken forceful, CancellationToken graceful = default, Action<int>? started = null)
     {
         var command = Cli.Wrap(helmPath)
             .WithArguments(arguments)
             .WithEnvironmentVariables(environment)
             .WithValidation(CommandResultValidation.None);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         BufferedCommandResult result;
         try
         {
-            result = await command.ExecuteBufferedAsync(Encoding.UTF8, Encoding.UTF8, forceful, graceful);
+            var running = command.ExecuteBufferedAsync(Encoding.UTF8, Encoding.UTF8, forceful, graceful);
+            started?.Invoke(running.ProcessId);
+            result = await running;
         }
         finally
         {
-            Cluster.StepTimes.AddHelm(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            Cluster.StepTimes.AddHelm(System.Diagnostics.Stopwatch.GetElapsedTime(startedAt));
         }
         return result.ExitCode == 0
             ? result

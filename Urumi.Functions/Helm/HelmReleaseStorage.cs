@@ -24,7 +24,8 @@ public sealed class HelmReleaseStorage(IKubernetes kubernetes)
     /// <summary>
     /// Marks the latest revision failed when it is pending (what Flux's helm-controller does to a locked
     /// release), so the next upgrade can run. Returns the release as it is afterwards; null if there is none.
-    /// The Secret is replaced with its resourceVersion: a helm that is still running makes this fail.
+    /// The Secret is replaced with its resourceVersion, but a helm waiting for a rollout writes nothing until it ends:
+    /// only the holder of the release's lease may call this (<see cref="ReleaseExclusion"/>), so no helm is running.
     /// </summary>
     public async Task<HelmRelease?> UnlockAsync(string release, string ns, CancellationToken cancellationToken = default)
     {

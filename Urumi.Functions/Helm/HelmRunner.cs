@@ -21,17 +21,20 @@ public sealed class HelmRunner(IOptions<UrumiOptions> options, ClusterConnection
 
     public async Task<HelmCli> CliAsync() => await CreateAsync(options.Value, cluster);
 
-    /// <summary>Installs; <see cref="Interrupt"/> on the same release stops it the way SIGINT does.</summary>
-    public async Task<HelmRelease> UpgradeInstallAsync(HelmInstall install, CancellationToken ct)
+    /// <summary>
+    /// Installs; <see cref="Interrupt"/> on the same release, or <paramref name="interrupt"/>, stops it the way SIGINT does.
+    /// <paramref name="started"/> is told helm's pid.
+    /// </summary>
+    public async Task<HelmRelease> UpgradeInstallAsync(HelmInstall install, CancellationToken ct, CancellationToken interrupt = default, Action<int>? started = null)
     {
         var cli = await CliAsync();
         var version = await VersionAsync();
-        using var graceful = new CancellationTokenSource();
+        using var graceful = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
         var key = $"{install.Namespace}/{install.Release}";
         _running[key] = graceful;
         try
         {
-            return await cli.UpgradeInstallAsync(install, version, ct, graceful.Token);
+            return await cli.UpgradeInstallAsync(install, version, ct, graceful.Token, started);
         }
         finally
         {

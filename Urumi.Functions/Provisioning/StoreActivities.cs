@@ -18,6 +18,7 @@ public sealed partial class StoreActivities(
     StoreRegistry registry,
     ClusterConnection cluster,
     HelmRunner helm,
+    ReleaseExclusion exclusion,
     StoreCharts charts,
     ProvisioningMetrics metrics,
     DurableTaskClient durable,
@@ -221,9 +222,10 @@ public sealed partial class StoreActivities(
     }
 
     /// <summary>
-    /// `helm upgrade --install --wait` of the engine's chart. A release left pending by a helm that was killed is
-    /// marked failed first (unlocked), as Flux's helm-controller does. A rollout that does not become ready is
-    /// diagnosed, and its cause is the error.
+    /// `helm upgrade --install --wait` of the engine's chart, once this provisioning alone holds the release
+    /// (<see cref="ReleaseExclusion"/>: an earlier attempt's helm still running, say after a terminate, is stopped
+    /// first; a release it left pending is then marked failed, as Flux's helm-controller does). A rollout that does not
+    /// become ready is diagnosed, and its cause is the error.
     /// </summary>
     [Function(nameof(InstallRelease))]
     public async Task<InstallOutcome> InstallRelease([ActivityTrigger] StoreRequest r, CancellationToken ct)
@@ -232,23 +234,19 @@ public sealed partial class StoreActivities(
         await OwnNamespaceAsync(r.Target, nameof(InstallRelease), ct);
         var announced = Announce(r, "Install", 40, $"Installing the {r.Engine} chart with helm", ct);
         var session = await cluster.GetAsync();
-        var storage = new HelmReleaseStorage(session.Kubernetes);
-        var before = await Guard(() => storage.LatestAsync(r.StoreId, r.StoreId, ct));
-        string? unlockedFrom = null;
-        if (before is { IsLocked: true })
-        {
-            unlockedFrom = before.Status.ToString();
-            await Guard(() => storage.UnlockAsync(r.StoreId, r.StoreId, ct));
-            ReleaseUnlocked(logger, r.StoreId, before.Revision, unlockedFrom);
-        }
         var install = charts.Install(r.StoreId, r.Engine, new Uri(r.Url).Host, Options.Helm.Timeout);
         var version = await helm.VersionAsync();
+        var operation = new HelmOperation(r.StoreId, r.StoreId, Store.ProvisionInstanceId(r.StoreId, r.Attempt), Supersedes: false, Options.Helm.Timeout);
         // Helm starts while the row's step is being written; a failed write fails the activity once helm is done.
         try
         {
-            var release = await helm.UpgradeInstallAsync(install, ct);
-            await announced;
-            return new InstallOutcome(release.Revision, release.Status.ToString(), version.Text, unlockedFrom is not null, unlockedFrom);
+            return await Exclusively(operation, async held =>
+            {
+                var release = await helm.UpgradeInstallAsync(install, ct, held.Interrupt, held.HelmStarted);
+                await announced;
+                var unlockedFrom = held.UnlockedFrom?.Status.ToString();
+                return new InstallOutcome(release.Revision, release.Status.ToString(), version.Text, unlockedFrom is not null, unlockedFrom);
+            }, ct);
         }
         catch (HelmCommandException e)
         {
@@ -258,6 +256,19 @@ public sealed partial class StoreActivities(
         {
             // On the failure paths the install's error is the one to report.
             _ = announced.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Runs helm under the release's lease; a release held past the wait is a transient failure.</summary>
+    private async Task<T> Exclusively<T>(HelmOperation operation, Func<HeldRelease, Task<T>> run, CancellationToken ct)
+    {
+        try
+        {
+            return await Guard(() => exclusion.RunAsync(operation, run, ct));
+        }
+        catch (HelmReleaseBusyException e)
+        {
+            throw new TransientStoreException(e.Message, e);
         }
     }
 
@@ -316,11 +327,18 @@ public sealed partial class StoreActivities(
         }
     }
 
-    /// <summary>Interrupts a helm install of this store running in this process (best effort: it may run on another worker).</summary>
+    /// <summary>Interrupts the helm running on this store's release, in this process at once, on any worker through the release's lease.</summary>
     [Function(nameof(InterruptHelm))]
-    public bool InterruptHelm([ActivityTrigger] string storeId) => helm.Interrupt(storeId, storeId);
+    public async Task<bool> InterruptHelm([ActivityTrigger] string storeId, CancellationToken ct)
+    {
+        var here = helm.Interrupt(storeId, storeId);
+        return await Guard(() => exclusion.RequestStopAsync(storeId, storeId, "an interrupt of the provisioning", ct)) || here;
+    }
 
-    /// <summary>`helm uninstall`; a release that is not there is fine, and so is a namespace that is not this store's (untouched).</summary>
+    /// <summary>
+    /// `helm uninstall`, once it alone holds the release (a helm still installing it is stopped first); a release that
+    /// is not there is fine, and so is a namespace that is not this store's (untouched).
+    /// </summary>
     [Function(nameof(UninstallRelease))]
     public async Task<bool> UninstallRelease([ActivityTrigger] StoreTarget store, CancellationToken ct)
     {
@@ -331,9 +349,10 @@ public sealed partial class StoreActivities(
         }
         var session = await cluster.GetAsync();
         var cli = await helm.CliAsync();
+        var operation = new HelmOperation(store.StoreId, store.StoreId, $"uninstall of {store.StoreId}", Supersedes: true, Options.Helm.UninstallTimeout);
         try
         {
-            return await cli.UninstallAsync(store.StoreId, store.StoreId, Options.Helm.UninstallTimeout, ct);
+            return await Exclusively(operation, held => cli.UninstallAsync(store.StoreId, store.StoreId, Options.Helm.UninstallTimeout, ct, held.Interrupt, held.HelmStarted), ct);
         }
         catch (HelmCommandException e)
         {
@@ -426,9 +445,6 @@ public sealed partial class StoreActivities(
         await call();
         return true;
     });
-
-    [LoggerMessage(4001, LogLevel.Warning, "Store {StoreId}: release revision {Revision} was left {Status} by an interrupted helm; marked failed so it can be retried")]
-    private static partial void ReleaseUnlocked(ILogger logger, string storeId, int revision, string status);
 
     [LoggerMessage(4003, LogLevel.Warning, "Store {StoreId}: its provisioning was started by a recovery, but the request that made it holds no claims (it was refused, or died before claiming): nothing is recorded or provisioned")]
     private static partial void ClaimsMissing(ILogger logger, string storeId);
