@@ -31,11 +31,8 @@ public sealed class GateRecoveryTests(AzuriteFixture fixture)
             // The gate does not look for ended holders during this test: the queue stands still while it is read.
             ["Urumi__Provisioning__GateHolderCheckInterval"] = "00:10:00",
         });
-        plane.Sim.Server.Faults.FailPods(WordPressNeverReady());
         using var alice = plane.As(ControlPlane.AliceKey);
-        var holder = await ControlPlane.CreateStoreAsync(alice, "holder");
-        await plane.WaitForPhaseAsync(holder, "Provisioning");
-        await plane.Storage().TerminateInstanceAsync(Urumi.Functions.Stores.Store.ProvisionInstanceId(holder, 1), "by hand");
+        await TakeTheOnlySlotForGoodAsync(plane, alice);
         var batches = new List<string[]>();
         for (var batch = 0; batch < Queued / Batch; batch++)
         {
@@ -113,18 +110,26 @@ public sealed class GateRecoveryTests(AzuriteFixture fixture)
             // The gate does not look for ended holders during this test: the slot stays taken.
             ["Urumi__Provisioning__GateHolderCheckInterval"] = "00:10:00",
         });
-        plane.Sim.Server.Faults.FailPods(WordPressNeverReady());
         using var alice = plane.As(ControlPlane.AliceKey);
-        var holder = await ControlPlane.CreateStoreAsync(alice, "holder");
-        await plane.WaitForPhaseAsync(holder, "Provisioning");
-        // Terminated by hand, it never gives its slot back.
-        await plane.Storage().TerminateInstanceAsync(Urumi.Functions.Stores.Store.ProvisionInstanceId(holder, 1), "by hand");
+        await TakeTheOnlySlotForGoodAsync(plane, alice);
 
         var waiter = await ControlPlane.CreateStoreAsync(alice, "waiter");
         var store = await plane.WaitForPhaseAsync(waiter, "Failed", TimeSpan.FromSeconds(90));
 
         Assert.Contains("the provisioning deadline (00:00:15) passed while the store waited for a provisioning slot", (string?)store["lastError"]);
         Assert.Equal("Failed", (string?)store["step"]);
+    }
+
+    /// <summary>
+    /// A store takes the gate's one slot and its provisioning is terminated by hand while helm waits: it never gives
+    /// the slot back (the gate's holder check is set beyond the test), so the queue behind it stands still.
+    /// </summary>
+    private static async Task TakeTheOnlySlotForGoodAsync(ControlPlane plane, HttpClient alice)
+    {
+        plane.Sim.Server.Faults.FailPods(WordPressNeverReady());
+        var holder = await ControlPlane.CreateStoreAsync(alice, "holder");
+        await plane.WaitForPhaseAsync(holder, "Provisioning");
+        await plane.Storage().TerminateInstanceAsync(Urumi.Functions.Stores.Store.ProvisionInstanceId(holder, 1), "by hand");
     }
 
     /// <summary>A wait that, when it times out, says what the control plane logged.</summary>
