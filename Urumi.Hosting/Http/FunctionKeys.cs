@@ -7,7 +7,10 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Urumi.Hosting.Http;
 
-/// <summary>Keys as in Azure Functions: Auth:AdminKey, and named function keys Auth:Keys:{name}.</summary>
+/// <summary>
+/// Keys as in Azure Functions: Auth:AdminKey, and named function keys Auth:Keys:{name}. Each value may hold several
+/// keys separated by commas or spaces, all valid at once, so a key is rotated without a moment when none works.
+/// </summary>
 public sealed class AuthOptions
 {
     public string? AdminKey { get; set; }
@@ -20,24 +23,25 @@ public sealed class FunctionKeys
 {
     public const string AdminKeyName = "_admin";
     private const string CallerItem = "Urumi.Hosting.KeyName";
+    private static readonly char[] Separators = [',', ' ', '\t', '\n', '\r'];
     private readonly string _adminKey;
     private readonly IReadOnlyList<(string Name, byte[] Key)> _keys;
 
     public FunctionKeys(IOptions<AuthOptions> options, ILogger<FunctionKeys> logger)
     {
         var auth = options.Value;
-        if (string.IsNullOrWhiteSpace(auth.AdminKey))
+        var adminKeys = Split(auth.AdminKey);
+        if (adminKeys.Length == 0)
         {
-            _adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-            logger.LogWarning("No Auth:AdminKey is configured; this run uses the generated admin key {AdminKey}", _adminKey);
+            adminKeys = [Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant()];
+            logger.LogWarning("No Auth:AdminKey is configured; this run uses the generated admin key {AdminKey}", adminKeys[0]);
         }
-        else
-        {
-            _adminKey = auth.AdminKey;
-        }
-        _keys = auth.Keys.Where(k => !string.IsNullOrEmpty(k.Value)).Select(k => (k.Key, Encoding.UTF8.GetBytes(k.Value))).ToList();
+        _adminKey = adminKeys[0];
+        _keys = [.. adminKeys.Select(k => (AdminKeyName, Encoding.UTF8.GetBytes(k))),
+            .. auth.Keys.SelectMany(named => Split(named.Value).Select(k => (named.Key, Encoding.UTF8.GetBytes(k))))];
     }
 
+    /// <summary>The first admin key configured (or the one generated for this run): what the host's own calls use.</summary>
     public string AdminKey => _adminKey;
 
     /// <summary>The name of the key the caller authenticated with (AdminKeyName for the admin key), or null.</summary>
@@ -72,10 +76,6 @@ public sealed class FunctionKeys
     private string? Identify(string presented)
     {
         var bytes = Encoding.UTF8.GetBytes(presented);
-        if (CryptographicOperations.FixedTimeEquals(bytes, Encoding.UTF8.GetBytes(_adminKey)))
-        {
-            return AdminKeyName;
-        }
         foreach (var (name, key) in _keys)
         {
             if (CryptographicOperations.FixedTimeEquals(bytes, key))
@@ -85,4 +85,6 @@ public sealed class FunctionKeys
         }
         return null;
     }
+
+    private static string[] Split(string? keys) => (keys ?? "").Split(Separators, StringSplitOptions.RemoveEmptyEntries);
 }
