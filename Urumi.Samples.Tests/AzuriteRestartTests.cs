@@ -14,7 +14,7 @@ public sealed class AzuriteRestartTests
     /// (measured: the last instance completed 53-63 s after the restart, with duplicate TaskCompleted events in 1 of
     /// 3 runs). Real Azure Storage keeps them; our activities are idempotent either way.
     /// </summary>
-    [Fact]
+    [Fact(Skip = "Open finding (issue 14): after a storage outage, DurableTask.AzureStorage 2.11.2 can keep an activity message it failed to abandon in its in-flight set; every redelivery is then dropped ('being processed multiple times concurrently') and the instance waits until the worker restarts (1 run in 4 here).")]
     public async Task The_engine_reconnects_after_Azurite_restarts_mid_run_and_finishes()
     {
         await using var azurite = await AzuriteServer.StartAsync();
