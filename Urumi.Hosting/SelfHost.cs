@@ -36,7 +36,7 @@ public sealed class SelfHostBuilder
     {
         _builder = builder;
         _httpFunctions = HttpFunction.FindIn(functionTypes);
-        builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection("Auth"));
+        builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection("Auth")).Validate(AuthOptions.EachKeyNamesOneCaller, AuthOptions.SharedKeyMessage).ValidateOnStart();
         builder.Services.AddSingleton<FunctionKeys>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();

@@ -51,6 +51,18 @@ public sealed class FunctionKeysTests
         Assert.Equal("admin-new", Keys.AdminKey);
     }
 
+    [Fact]
+    public void A_key_listed_under_two_names_is_refused_and_one_listed_twice_for_one_name_is_not()
+    {
+        var shared = new AuthOptions { AdminKey = "a", Keys = new Dictionary<string, string> { ["alice"] = "k1 k2", ["bob"] = "k2" } };
+        var sharedWithAdmin = new AuthOptions { AdminKey = "k1", Keys = new Dictionary<string, string> { ["alice"] = "k1" } };
+        var repeated = new AuthOptions { AdminKey = "a", Keys = new Dictionary<string, string> { ["alice"] = "k1 k1" } };
+
+        Assert.False(AuthOptions.EachKeyNamesOneCaller(shared));
+        Assert.False(AuthOptions.EachKeyNamesOneCaller(sharedWithAdmin));
+        Assert.True(AuthOptions.EachKeyNamesOneCaller(repeated));
+    }
+
     private static DefaultHttpContext Presenting(string key)
     {
         var context = new DefaultHttpContext();

@@ -16,6 +16,16 @@ public sealed class AuthOptions
     public string? AdminKey { get; set; }
 
     public Dictionary<string, string> Keys { get; set; } = new(StringComparer.Ordinal);
+
+    public const string SharedKeyMessage = "Auth: a key is listed under two names (Auth:AdminKey or Auth:Keys:{name}): each key must name one owner, or a caller would act as whichever is checked first.";
+
+    /// <summary>False when one key is listed under two names: its caller would be whichever name is checked first.</summary>
+    public static bool EachKeyNamesOneCaller(AuthOptions auth)
+    {
+        var all = FunctionKeys.Split(auth.AdminKey).Select(k => (Name: FunctionKeys.AdminKeyName, Key: k))
+            .Concat(auth.Keys.SelectMany(named => FunctionKeys.Split(named.Value).Select(k => (Name: named.Key, Key: k))));
+        return all.GroupBy(k => k.Key, StringComparer.Ordinal).All(g => g.Select(k => k.Name).Distinct(StringComparer.Ordinal).Count() == 1);
+    }
 }
 
 /// <summary>Checks the x-functions-key header (or the code query) against a function's authorization level.</summary>
@@ -86,5 +96,5 @@ public sealed class FunctionKeys
         return null;
     }
 
-    private static string[] Split(string? keys) => (keys ?? "").Split(Separators, StringSplitOptions.RemoveEmptyEntries);
+    internal static string[] Split(string? keys) => (keys ?? "").Split(Separators, StringSplitOptions.RemoveEmptyEntries);
 }
