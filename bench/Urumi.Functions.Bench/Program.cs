@@ -8,6 +8,7 @@ using DurableTask.Core.History;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.DurableTask.Client;
+using Urumi.Bench;
 using Urumi.Hosting;
 using Urumi.Testing;
 using Urumi.Functions;
@@ -37,6 +38,7 @@ var helmTool = Array.IndexOf(args, "--helm") is var h and >= 0 && h + 1 < args.L
 var helm = Repo.Tool(helmTool);
 var chart = Path.Combine(Repo.Root, "charts", "woocommerce");
 
+var loadBefore = LoadAverage.Read();
 await using var azurite = await AzuriteServer.StartAsync();
 await using var sim = await Sim.StartAsync(new KubeSimOptions());
 Console.WriteLine($"{stores} woocommerce stores, concurrency {concurrency}, {helmTool}, KubeSim at {sim.Server.Url}");
@@ -84,7 +86,7 @@ Console.WriteLine($"script: {scriptMakespan.TotalSeconds:F1} s");
 // 2. The control plane, in this process.
 var port = FreePort.Next();
 var builder = SelfHost.CreateBuilder([], Repo.Root, typeof(StoreActivities).Assembly.GetTypes());
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+var planeSettings = new Dictionary<string, string>
 {
     ["urls"] = $"http://127.0.0.1:{port}",
     ["AzureWebJobsStorage"] = azurite.ConnectionString,
@@ -97,7 +99,8 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Urumi:Provisioning:MaxConcurrent"] = concurrency.ToString(CultureInfo.InvariantCulture),
     ["Urumi:MaxActiveStoresPerOwner"] = (stores + 2).ToString(CultureInfo.InvariantCulture),
     ["Urumi:RateLimit:PermitLimit"] = (stores + 2).ToString(CultureInfo.InvariantCulture),
-});
+};
+builder.Configuration.AddInMemoryCollection(planeSettings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
 builder.Services.AddUrumiOptions(builder.Configuration).AddCluster().AddHelm().AddStoreRegistry(builder.Configuration).AddGuardrails().AddProvisioning().AddAudit();
 await using var app = builder.Build();
 await app.StartAsync();
@@ -226,6 +229,8 @@ var report = new
 {
     measuredAt = DateTimeOffset.UtcNow,
     machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
+    loadAverage = new { before = loadBefore, after = LoadAverage.Read() },
+    settings = EffectiveSettings.Of(Repo.Root, planeSettings),
     stores,
     concurrency,
     mode = burst ? "burst: all posted at once, the provisioning gate queues them" : "paced: the client keeps `concurrency` stores in flight, as xargs -P does",

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using k8s;
+using Urumi.Bench;
 using Urumi.KubeSim;
 using Urumi.KubeSim.Testing;
 using Urumi.Testing;
@@ -29,7 +30,7 @@ internal static class Recovery
         int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         var stores = Option("--stores", failover ? 10 : 50);
         var concurrency = Option("--concurrency", 10);
-        var loadBefore = LoadAverage();
+        var loadBefore = LoadAverage.Read();
         await using var azurite = await AzuriteServer.StartAsync();
         await using var sim = await Sim.StartAsync(new KubeSimOptions());
         var hub = "recovery" + Guid.NewGuid().ToString("N")[..8];
@@ -82,7 +83,7 @@ internal static class Recovery
             measuredAt = DateTimeOffset.UtcNow,
             mode = failover ? "failover: two workers, one killed; from the kill to the last store Ready" : "recovery: the only worker killed and restarted; from the restart to the last store Ready",
             machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
-            loadAverage = new { before = loadBefore, after = LoadAverage() },
+            loadAverage = new { before = loadBefore, after = LoadAverage.Read() },
             stores,
             concurrency,
             partitionOwnersBeforeKill = partitionOwners,
@@ -98,7 +99,7 @@ internal static class Recovery
             deployedReleases = releases.Count(r => r.Status == "deployed"),
             helmListReleases = helmList.Count,
             storesWithoutExactlyOneRelease = wrongReleases,
-            settings = new { durable = "shipped host.json and Urumi.Hosting defaults: partitionCount 4, controlQueueVisibilityTimeout 20 s, workItemQueueVisibilityTimeout 20 s, leaseInterval 15 s, leaseAcquireInterval 5 s, maxQueuePollingInterval 1 s", maxConcurrent = concurrency },
+            settings = EffectiveSettings.Of(Path.GetDirectoryName(Repo.FunctionsDll)!, settings),
         };
         var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
         Directory.CreateDirectory(Path.Combine(Repo.Root, "bench", "results"));
@@ -185,6 +186,4 @@ internal static class Recovery
             n => n >= 2, TimeSpan.FromMinutes(2), "both workers to hold partitions");
         return owners;
     }
-
-    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
+using Urumi.Bench;
 using Urumi.Samples.Bench;
 using Urumi.Testing;
 
@@ -21,7 +22,7 @@ await using var azurite = await AzuriteServer.StartAsync();
 var hub = "bench" + Guid.NewGuid().ToString("N")[..8];
 await using var app = await FunctionApp.StartAsync(azurite.ConnectionString, hub, options.AppSettings);
 var client = app.CreateStorageClient();
-var settings = EffectiveSettings.Of(options.AppSettings);
+var settings = EffectiveSettings.Of(Path.GetDirectoryName(Repo.SamplesDll)!, options.AppSettings);
 Console.WriteLine($"HelloSequence: {options.Warmup} + {options.Orchestrations} orchestrations with {options.InFlight} in flight, then {options.Sequential} one at a time; load average {loadBefore}");
 Console.WriteLine($"settings: {string.Join(", ", settings.Select(s => $"{s.Key} {s.Value}"))}");
 

@@ -1,9 +1,5 @@
-using System.Globalization;
 using DurableTask.Core.History;
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.Configuration;
-using Urumi.Hosting.Configuration;
-using Urumi.Testing;
 
 namespace Urumi.Samples.Bench;
 
@@ -55,42 +51,5 @@ internal sealed record Steps(int Count, Percentiles Step, Percentiles ToSchedule
             }
         }
         return new Steps(step.Count, Percentiles.Of(step), Percentiles.Of(toScheduled), Percentiles.Of(scheduledToCompleted));
-    }
-}
-
-/// <summary>The machine's load average (1, 5 and 15 minutes), as /proc/loadavg gives it.</summary>
-internal static class LoadAverage
-{
-    public static string Read() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-}
-
-/// <summary>
-/// The durable settings the samples app runs with: its host.json and the bench's overrides, bound as the app binds
-/// them (Urumi.Hosting's defaults for what neither sets).
-/// </summary>
-internal static class EffectiveSettings
-{
-    public static Dictionary<string, string> Of(IDictionary<string, string> appSettings)
-    {
-        var configuration = new ConfigurationManager();
-        FunctionsHostConfiguration.AddHostJson(configuration, Path.GetDirectoryName(Repo.SamplesDll)!);
-        configuration.AddInMemoryCollection(appSettings.Select(s => new KeyValuePair<string, string?>(s.Key.Replace("__", ":", StringComparison.Ordinal), s.Value)));
-        var options = configuration.GetSection(DurableTaskHubOptions.Section).Get<DurableTaskHubOptions>() ?? new DurableTaskHubOptions();
-        var storage = options.StorageProvider;
-        string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
-        return new Dictionary<string, string>
-        {
-            ["partitionCount"] = storage.PartitionCount.ToString(CultureInfo.InvariantCulture),
-            ["maxQueuePollingInterval"] = Seconds(storage.MaxQueuePollingInterval),
-            ["controlQueueVisibilityTimeout"] = Seconds(storage.ControlQueueVisibilityTimeout),
-            ["workItemQueueVisibilityTimeout"] = Seconds(storage.WorkItemQueueVisibilityTimeout),
-            ["controlQueueBatchSize"] = storage.ControlQueueBatchSize.ToString(CultureInfo.InvariantCulture),
-            ["maxConcurrentOrchestratorFunctions"] = options.MaxConcurrentOrchestratorFunctions.ToString(CultureInfo.InvariantCulture),
-            ["maxConcurrentActivityFunctions"] = options.MaxConcurrentActivityFunctions.ToString(CultureInfo.InvariantCulture),
-            ["leaseInterval"] = Seconds(storage.LeaseInterval),
-            ["partitionManagement"] = storage.UseTablePartitionManagement ? "table" : "blob",
-            // Urumi.Hosting does not turn on DurableTask.AzureStorage's extended sessions (ExtendedSessionsEnabled).
-            ["extendedSessions"] = "off",
-        };
     }
 }
