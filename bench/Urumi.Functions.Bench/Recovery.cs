@@ -16,7 +16,7 @@ namespace Urumi.Functions.Bench;
 /// Recovery of the control plane, run as processes (so one can be killed with SIGKILL) on Azurite and one KubeSim,
 /// with the shipped durable settings (host.json and Urumi.Hosting's defaults):
 /// <list type="bullet">
-/// <item>--recovery: the only worker, <c>--stores</c> (50) posted at once with <c>--concurrency</c> (10) slots, is
+/// <item>--recovery: the only worker, <c>--stores</c> (50) posted at once (in parallel) with <c>--concurrency</c> (10) slots, is
 /// killed while helm installs are in flight, then started again: the time from the restart to the last store Ready.</item>
 /// <item>--failover: two workers on one task hub (each holding partitions), <c>--stores</c> (10, so none waits for a
 /// slot) posted; one worker is killed while installs are in flight: the time from the kill to the last store Ready.</item>
@@ -31,6 +31,7 @@ internal static class Recovery
         var stores = Option("--stores", failover ? 10 : 50);
         var concurrency = Option("--concurrency", 10);
         var loadBefore = LoadAverage.Read();
+        Directory.CreateDirectory(Path.Combine(Repo.Root, "bench", "results"));
         await using var azurite = await AzuriteServer.StartAsync();
         await using var sim = await Sim.StartAsync(new KubeSimOptions());
         var hub = "recovery" + Guid.NewGuid().ToString("N")[..8];
@@ -42,11 +43,8 @@ internal static class Recovery
             ? $"failover: two workers on task hub {hub} ({partitionOwners} partition owners), {stores} stores, {concurrency} slots; load average {loadBefore}"
             : $"recovery: one worker, {stores} stores, {concurrency} slots; load average {loadBefore}");
 
-        var ids = new List<string>();
-        foreach (var i in Enumerable.Range(1, stores))
-        {
-            ids.Add(await PostStoreAsync(first.Http, $"store{i}"));
-        }
+        // All posted at once (the gate queues what exceeds its slots), so that every store is in flight at the kill.
+        var ids = await Task.WhenAll(Enumerable.Range(1, stores).Select(i => PostStoreAsync(first.Http, $"store{i}")));
         // Kill while helm runs: at least three releases pending-install (or all stores' installs begun, for few stores).
         var pendingAtKill = await Eventually.Until(() => PendingInstallsAsync(sim), n => n >= Math.Min(3, stores), TimeSpan.FromMinutes(3), "helm installs in flight");
         var readyAtKill = (await StoresAsync(first.Http)).Count(s => (string?)s["phase"] == "Ready");
@@ -69,13 +67,16 @@ internal static class Recovery
             from = killedAt;
             survivor = second.Http;
         }
-        var final = await Eventually.Until(() => StoresAsync(survivor), s => s.Count == stores && s.All(x => (string?)x["phase"] is "Ready" or "Failed"),
-            TimeSpan.FromMinutes(10), "every store Ready");
+        var final = await SettledOrLastAsync(survivor, stores, TimeSpan.FromMinutes(Option("--deadline-minutes", 5)));
+        var settled = final.Count == stores && final.All(s => (string?)s["phase"] is "Ready" or "Failed");
         var lastReady = final.Max(s => s["updatedAt"]!.GetValue<DateTimeOffset>());
-        var seconds = (lastReady - from).TotalSeconds;
+        var seconds = settled ? (lastReady - from).TotalSeconds : double.NaN;
         var releases = await ReleasesAsync(sim);
         var helmList = JsonNode.Parse((await sim.RunAsync("helm3", "list", "--all-namespaces", "--all", "--output", "json")).EnsureSuccess().Stdout)!.AsArray();
-        var notReady = final.Where(s => (string?)s["phase"] != "Ready").Select(s => $"{s["id"]}: {s["phase"]} {s["lastError"]}").ToList();
+        var notReady = final.Where(s => (string?)s["phase"] != "Ready")
+            .Select(s => $"{s["id"]}: {s["phase"]}, step {s["step"]}, queuePosition {s["queuePosition"]}, updatedAt {s["updatedAt"]}, lastError {s["lastError"]}").ToList();
+        var survivorOutput = (second ?? first).Output;
+        File.WriteAllText(Path.Combine(Repo.Root, "bench", "results", failover ? "failover-app.log" : "recovery-app.log"), survivorOutput);
         var wrongReleases = ids.Where(id => releases.Count(r => r.Namespace == id) != 1).ToList();
         var target = failover ? 30 : 60;
         var report = new
@@ -90,8 +91,10 @@ internal static class Recovery
             readyAtKill,
             pendingInstallsAtKill = pendingAtKill,
             restartListeningMs = Math.Round(listeningAfterMs),
-            secondsToLastReady = Math.Round(seconds, 1),
+            secondsToLastReady = settled ? Math.Round(seconds, 1) : (double?)null,
             targetSeconds = target,
+            settled,
+            phases = final.GroupBy(s => (string?)s["phase"] ?? "?").ToDictionary(g => g.Key, g => g.Count()),
             ready = final.Count(s => (string?)s["phase"] == "Ready"),
             notReady,
             releases = releases.Select(r => r.Namespace).Distinct().Count(),
@@ -102,7 +105,6 @@ internal static class Recovery
             settings = EffectiveSettings.Of(Path.GetDirectoryName(Repo.FunctionsDll)!, settings),
         };
         var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
-        Directory.CreateDirectory(Path.Combine(Repo.Root, "bench", "results"));
         File.WriteAllText(Path.Combine(Repo.Root, "bench", "results", failover ? "failover.json" : "recovery.json"), json);
         Console.WriteLine(json);
         Console.WriteLine($"{(failover ? "kill" : "restart")} to last Ready: {seconds:F1} s (target <= {target} s); {report.ready}/{stores} Ready; "
@@ -137,6 +139,20 @@ internal static class Recovery
         await Task.Delay(250);
         var body = JsonNode.Parse(await http.GetStringAsync("/api/stores?limit=200"))!;
         return [.. body["items"]!.AsArray().Select(s => s!)];
+    }
+
+    /// <summary>The stores once all are Ready or Failed, or as they are when <paramref name="deadline"/> has passed.</summary>
+    private static async Task<List<JsonNode>> SettledOrLastAsync(HttpClient http, int stores, TimeSpan deadline)
+    {
+        var until = DateTime.UtcNow + deadline;
+        while (true)
+        {
+            var all = await StoresAsync(http);
+            if (all.Count == stores && all.All(s => (string?)s["phase"] is "Ready" or "Failed") || DateTime.UtcNow > until)
+            {
+                return all;
+            }
+        }
     }
 
     private static async Task<int> PendingInstallsAsync(Sim sim)
