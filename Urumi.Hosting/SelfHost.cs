@@ -83,20 +83,24 @@ public sealed class SelfHostBuilder
         app.MapFallbackToFile("{*path:nonfile:regex(^(?!api/|runtime/).*$)}", "index.html", new StaticFileOptions { FileProvider = files });
     }
 
-    /// <summary>Healthy when the task hub's storage answers within 5 s.</summary>
-    private static async Task<IResult> HealthAsync(DurableTaskClient client, CancellationToken ct)
+    /// <summary>
+    /// Healthy when the task hub's storage answers within 5 s. Anonymous: it names neither the task hub nor the
+    /// storage's address or error, which go to the log.
+    /// </summary>
+    private static async Task<IResult> HealthAsync(DurableTaskClient client, ILoggerFactory loggers, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
         try
         {
             await client.GetInstanceAsync("__urumi_health__", timeout.Token);
-            return Results.Ok(new { status = "Healthy", taskHub = client.Name });
+            return Results.Ok(new { status = "Healthy" });
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             // Whatever the storage client throws (its retries wrap transport errors in several ways): not healthy.
-            return Problems.Create(503, "storage-unavailable", "Storage is unreachable", e.Message);
+            loggers.CreateLogger("Urumi.Hosting.Health").LogWarning(e, "Health: the task hub's storage did not answer");
+            return Problems.Create(503, "storage-unavailable", "Storage is unreachable", "The task hub's storage did not answer within 5 s.");
         }
     }
 }

@@ -19,7 +19,7 @@ public sealed class AnonymousAccessTests(AzuriteFixture fixture)
         var server = (string)full["cluster"]!["server"]!;
 
         var answers = new List<string>();
-        foreach (var path in new[] { "/api/info", "/api/health", "/api/info?code=wrong", "/api/health?verbose=true" })
+        foreach (var path in new[] { "/api/info", "/api/health", "/api/info?code=wrong", "/api/health?verbose=true", "/health", "/alive" })
         {
             var response = await anonymous.GetAsync(path);
             answers.Add($"{path} {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
