@@ -24,13 +24,10 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
         var payload = await response.Content.ReadFromJsonAsync<JsonObject>();
         var id = payload!["id"]!.GetValue<string>();
         var instance = $"{host.BaseAddress.ToString().TrimEnd('/')}{Base}/instances/{id}";
-        Assert.Equal(instance, payload["statusQueryGetUri"]!.GetValue<string>());
-        Assert.Equal(instance + "/raiseEvent/{eventName}", payload["sendEventPostUri"]!.GetValue<string>());
-        Assert.Equal(instance + "/terminate?reason={text}", payload["terminatePostUri"]!.GetValue<string>());
-        Assert.Equal(instance, payload["purgeHistoryDeleteUri"]!.GetValue<string>());
-        Assert.Equal(instance + "/restart", payload["restartPostUri"]!.GetValue<string>());
-        Assert.Equal(instance + "/suspend?reason={text}", payload["suspendPostUri"]!.GetValue<string>());
-        Assert.Equal(instance + "/resume?reason={text}", payload["resumePostUri"]!.GetValue<string>());
+        foreach (var (field, uri) in CheckStatusPayload.Uris(instance))
+        {
+            Assert.Equal(uri, payload[field]!.GetValue<string>());
+        }
         Assert.Equal(instance, response.Headers.Location!.ToString());
         var done = await WaitStatusAsync(id, "Completed");
         Assert.Equal("Hello Tokyo!", done["output"]!.GetValue<string>());
