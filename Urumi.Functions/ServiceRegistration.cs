@@ -20,6 +20,7 @@ public static class ServiceRegistration
         services.AddOptions<UrumiOptions>()
             .Bind(configuration.GetSection(UrumiOptions.Section))
             .PostConfigure(o => o.Provisioning.ApplyDefaultDeadline(o.Helm, configuration[ProvisioningSettings.DeadlineKey] is not null))
+            .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<UrumiOptions>, UrumiOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
@@ -59,7 +60,9 @@ public static class ServiceRegistration
         return services;
     }
 
-    public static IServiceCollection AddGuardrails(this IServiceCollection services) => services.AddSingleton<CreateRateLimiter>().AddSingleton<ClientAddress>();
+    public static IServiceCollection AddGuardrails(this IServiceCollection services) => services
+        .AddKeyedSingleton(CreateRateLimit.Key, (sp, _) => CreateRateLimit.For(sp.GetRequiredService<IOptions<UrumiOptions>>().Value.RateLimit))
+        .AddSingleton<ClientAddress>();
 
     public static IServiceCollection AddProvisioning(this IServiceCollection services)
     {

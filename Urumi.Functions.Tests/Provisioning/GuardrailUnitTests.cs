@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Urumi.Functions.Configuration;
 using Urumi.Functions.Guardrails;
@@ -7,26 +9,42 @@ namespace Urumi.Functions.Tests.Provisioning;
 
 public sealed class GuardrailUnitTests
 {
-    private sealed class ManualTime(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     [Fact]
     public void The_rate_limit_counts_per_IP_and_says_when_the_window_ends()
     {
-        var time = new ManualTime(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var limiter = new CreateRateLimiter(Options.Create(new UrumiOptions { RateLimit = new RateLimitSettings { PermitLimit = 2, WindowSeconds = 900 } }), time);
+        using var limiter = CreateRateLimit.For(new RateLimitSettings { PermitLimit = 2, WindowSeconds = 900 });
 
-        Assert.Null(limiter.TryAcquire("10.0.0.1"));
-        time.Now += TimeSpan.FromMinutes(5);
-        Assert.Null(limiter.TryAcquire("10.0.0.1"));
-        Assert.Equal(TimeSpan.FromMinutes(10), limiter.TryAcquire("10.0.0.1"));
-        Assert.Null(limiter.TryAcquire("10.0.0.2"));
-        time.Now += TimeSpan.FromMinutes(10);
-        Assert.Null(limiter.TryAcquire("10.0.0.1"));
+        using var first = limiter.AttemptAcquire("10.0.0.1");
+        using var second = limiter.AttemptAcquire("10.0.0.1");
+        using var third = limiter.AttemptAcquire("10.0.0.1");
+        using var otherIp = limiter.AttemptAcquire("10.0.0.2");
+
+        Assert.True(first.IsAcquired);
+        Assert.True(second.IsAcquired);
+        Assert.False(third.IsAcquired);
+        Assert.Equal(TimeSpan.FromMinutes(15), CreateRateLimit.RetryAfter(third));
+        Assert.True(otherIp.IsAcquired);
+    }
+
+    [Fact]
+    public async Task An_IP_that_reached_the_rate_limit_gets_permits_again_when_its_window_ends()
+    {
+        using var limiter = CreateRateLimit.For(new RateLimitSettings { PermitLimit = 1, WindowSeconds = 1 });
+        using var first = limiter.AttemptAcquire("10.0.0.1");
+        using var refused = limiter.AttemptAcquire("10.0.0.1");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var acquired = false;
+        while (!acquired && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            using var lease = limiter.AttemptAcquire("10.0.0.1");
+            acquired = lease.IsAcquired;
+        }
+
+        Assert.True(first.IsAcquired);
+        Assert.False(refused.IsAcquired);
+        Assert.True(acquired, "no permit within 10 s of a 1 s window");
     }
 
     [Fact]
@@ -42,14 +60,23 @@ public sealed class GuardrailUnitTests
             TrustedProxies = "10.0.0.0/8, ingress.local",
         };
 
-        var result = new UrumiOptionsValidator().Validate(null, options);
+        var result = Validate(options);
 
         Assert.True(result.Failed);
         foreach (var name in new[] { "Urumi:Environment", "Urumi:StoreDomain", "Urumi:MedusaImage", "Urumi:Provisioning:MaxConcurrent", "Urumi:Provisioning:Deadline", "Urumi:Plans:huge", "'many'", "Urumi:TrustedProxies", "'ingress.local'" })
         {
             Assert.Contains(name, result.FailureMessage);
         }
-        Assert.True(new UrumiOptionsValidator().Validate(null, new UrumiOptions()).Succeeded);
+        Assert.True(Validate(new UrumiOptions()).Succeeded);
+    }
+
+    /// <summary>Every validator of the Urumi settings that the app registers, together.</summary>
+    private static ValidateOptionsResult Validate(UrumiOptions options)
+    {
+        using var services = new ServiceCollection().AddUrumiOptions(new ConfigurationBuilder().Build()).BuildServiceProvider();
+        var failures = services.GetServices<IValidateOptions<UrumiOptions>>()
+            .Select(v => v.Validate(Options.DefaultName, options)).Where(r => r.Failed).SelectMany(r => r.Failures!).ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     [Theory]
@@ -65,6 +92,14 @@ public sealed class GuardrailUnitTests
     [InlineData("10.0.0.0/8", "10.1.2.3", "10.9.9.9", "10.9.9.9")]
     [InlineData("10.0.0.0/8", "10.1.2.3", "198.51.100.1, not-an-ip", "10.1.2.3")]
     [InlineData("127.0.0.1", "::ffff:127.0.0.1", "2001:db8::7", "2001:db8::7")]
-    public void The_client_address_is_read_from_X_Forwarded_For_only_through_trusted_proxies(string trusted, string peer, string forwardedFor, string client) =>
-        Assert.Equal(client, ClientAddress.Resolve(System.Net.IPAddress.Parse(peer), [forwardedFor], ClientAddress.Parse(trusted)));
+    public void The_client_address_is_read_from_X_Forwarded_For_only_through_trusted_proxies(string trusted, string peer, string forwardedFor, string client)
+    {
+        var request = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        request.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(peer);
+        request.Request.Headers["X-Forwarded-For"] = forwardedFor;
+
+        var address = new ClientAddress(Options.Create(new UrumiOptions { TrustedProxies = trusted })).Of(request);
+
+        Assert.Equal(client, address);
+    }
 }

@@ -143,18 +143,40 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
         await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string> { ["Urumi__RateLimit__PermitLimit"] = "2" });
         using var alice = plane.As(ControlPlane.AliceKey);
 
-        var first = await ControlPlane.CreateAsync(alice, new { name = "Bad Name", engine = "woocommerce" });
-        var second = await ControlPlane.CreateAsync(alice, new { name = "bad name", engine = "woocommerce" });
-        var third = await ControlPlane.CreateAsync(alice, new { name = "fine", engine = "woocommerce" });
+        // Both are going to create a store, so both spend a permit, though the second is then refused (the name is taken).
+        var first = await ControlPlane.CreateAsync(alice, new { name = "fine", engine = "woocommerce" });
+        var second = await ControlPlane.CreateAsync(alice, new { name = "fine", engine = "woocommerce" });
+        var third = await ControlPlane.CreateAsync(alice, new { name = "other", engine = "woocommerce" });
 
-        Assert.Equal(HttpStatusCode.BadRequest, first.Response.StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, second.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, first.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, second.Response.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, third.Response.StatusCode);
         Assert.Equal("application/problem+json", third.Response.Content.Headers.ContentType?.MediaType);
         var retryAfter = third.Response.Headers.RetryAfter?.Delta;
         Assert.NotNull(retryAfter);
         Assert.InRange(retryAfter!.Value.TotalSeconds, 800, 900);
-        Assert.Equal("[]", (await ControlPlane.ReadAsync(await alice.GetAsync("/api/stores")))!["items"]!.ToJsonString());
+        var names = (await ControlPlane.ReadAsync(await alice.GetAsync("/api/stores")))!["items"]!.AsArray().Select(s => (string?)s!["name"]);
+        Assert.Equal(["fine"], names);
+    }
+
+    [Fact]
+    public async Task Invalid_creates_and_Idempotency_Key_replays_spend_no_rate_limit_permit()
+    {
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, "helm3", new Dictionary<string, string> { ["Urumi__RateLimit__PermitLimit"] = "1" });
+        using var alice = plane.As(ControlPlane.AliceKey);
+
+        var invalid = await ControlPlane.CreateAsync(alice, new { name = "Bad Name", engine = "woocommerce" });
+        var invalidAgain = await ControlPlane.CreateAsync(alice, new { name = "bad name", engine = "woocommerce" });
+        var created = await ControlPlane.CreateAsync(alice, new { name = "kept", engine = "woocommerce" }, "key-1");
+        var replay = await ControlPlane.CreateAsync(alice, new { name = "kept", engine = "woocommerce" }, "key-1");
+        var another = await ControlPlane.CreateAsync(alice, new { name = "another", engine = "woocommerce" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, invalidAgain.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, created.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, replay.Response.StatusCode);
+        Assert.Equal((string?)created.Body!["store"]!["id"], (string?)replay.Body!["store"]!["id"]);
+        Assert.Equal(HttpStatusCode.TooManyRequests, another.Response.StatusCode);
     }
 
     [Fact]
@@ -209,18 +231,18 @@ public sealed class ResilienceTests(AzuriteFixture fixture)
             ["Urumi__TrustedProxies"] = "127.0.0.1, ::1",
         });
         using var alice = plane.As(ControlPlane.AliceKey);
-        async Task<HttpStatusCode> PostFrom(string client)
+        async Task<HttpStatusCode> PostFrom(string client, string name)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/stores") { Content = System.Net.Http.Json.JsonContent.Create(new { name = "Bad Name", engine = "woocommerce" }) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/stores") { Content = System.Net.Http.Json.JsonContent.Create(new { name, engine = "woocommerce" }) };
             request.Headers.Add("X-Forwarded-For", client);
             return (await alice.SendAsync(request)).StatusCode;
         }
 
-        Assert.Equal(HttpStatusCode.BadRequest, await PostFrom("198.51.100.1"));
-        Assert.Equal(HttpStatusCode.TooManyRequests, await PostFrom("198.51.100.1"));
-        Assert.Equal(HttpStatusCode.BadRequest, await PostFrom("198.51.100.2"));
+        Assert.Equal(HttpStatusCode.Accepted, await PostFrom("198.51.100.1", "first"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await PostFrom("198.51.100.1", "second"));
+        Assert.Equal(HttpStatusCode.Accepted, await PostFrom("198.51.100.2", "third"));
         // A client naming another address before the one the proxy appends gains nothing.
-        Assert.Equal(HttpStatusCode.TooManyRequests, await PostFrom("203.0.113.50, 198.51.100.2"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await PostFrom("203.0.113.50, 198.51.100.2", "fourth"));
     }
 
     /// <summary>Kills (SIGKILL) the helm processes installing <paramref name="release"/>; returns how many there were.</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
@@ -19,25 +20,33 @@ public sealed partial class UrumiOptions
     public const string Section = "Urumi";
 
     /// <summary>local or prod: picks each chart's values-{Environment}.yaml.</summary>
+    [AllowedValues("local", "prod", ErrorMessage = "Urumi:Environment must be local or prod.")]
     public string Environment { get; set; } = "local";
 
     /// <summary>Stores are served at {storeId}.{StoreDomain}.</summary>
+    [RegularExpression(DnsSubdomainPattern, ErrorMessage = "Urumi:StoreDomain must be a DNS name such as localtest.me.")]
+    [MaxLength(200, ErrorMessage = "Urumi:StoreDomain must be at most 200 characters.")]
     public string StoreDomain { get; set; } = "localtest.me";
 
     /// <summary>http for local stores, https when the prod values turn TLS on.</summary>
+    [AllowedValues(null, "http", "https", ErrorMessage = "Urumi:StoreScheme must be http or https.")]
     public string? StoreScheme { get; set; }
 
     public ClusterSettings Cluster { get; set; } = new();
 
+    [ValidateObjectMembers]
     public HelmSettings Helm { get; set; } = new();
 
     public ChartSettings Charts { get; set; } = new();
 
+    [ValidateObjectMembers]
     public RateLimitSettings RateLimit { get; set; } = new();
 
     /// <summary>Proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client; none by default.</summary>
+    [TrustedProxies]
     public string? TrustedProxies { get; set; }
 
+    [ValidateObjectMembers]
     public ProvisioningSettings Provisioning { get; set; } = new();
 
     /// <summary>The live streams (Server-Sent Events) of the dashboard.</summary>
@@ -47,20 +56,28 @@ public sealed partial class UrumiOptions
     public Dictionary<string, Dictionary<string, string>> Plans { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The most stores an owner may have that are not Deleted (or Failed and cleaned up).</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Urumi:MaxActiveStoresPerOwner must be at least 1.")]
     public int MaxActiveStoresPerOwner { get; set; } = 3;
 
     /// <summary>
     /// How long the claims (name, active-store slot) of a create request that died midway hold, and how long its held
     /// provisioning waits before a recovery starts it (it then checks its claims first).
     /// </summary>
+    [Range(typeof(TimeSpan), OneSecond, Forever, ErrorMessage = "Urumi:ClaimHold must be at least 1 second.")]
     public TimeSpan ClaimHold { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The Medusa image (there is no official one): repository:tag.</summary>
+    [RegularExpression(@"^(?!.*:latest$).*:.*$", ErrorMessage = "Urumi:MedusaImage must be repository:tag with a pinned tag (not latest).")]
     public string MedusaImage { get; set; } = "urumi/medusa:2.12.3-urumi.1";
 
     public string Scheme => StoreScheme ?? (Environment == "prod" ? "https" : "http");
 
-    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\z")]
+    /// <summary>The bounds of a duration setting, for [Range].</summary>
+    internal const string OneSecond = "00:00:01", Tick = "00:00:00.0000001", Forever = "10675199.02:48:05.4775807";
+
+    private const string DnsSubdomainPattern = @"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\z";
+
+    [GeneratedRegex(DnsSubdomainPattern)]
     public static partial Regex DnsSubdomain();
 }
 
@@ -87,14 +104,17 @@ public sealed class HelmSettings
     public string? Path { get; set; }
 
     /// <summary>helm's --timeout for an install (rollout included).</summary>
+    [Range(typeof(TimeSpan), UrumiOptions.Tick, UrumiOptions.Forever, ErrorMessage = "Urumi:Helm:Timeout must be positive.")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    [Range(typeof(TimeSpan), UrumiOptions.Tick, UrumiOptions.Forever, ErrorMessage = "Urumi:Helm:UninstallTimeout must be positive.")]
     public TimeSpan UninstallTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// How long a release's helm lease (one helm per release) outlives its last renewal: a holder on another host
     /// that stops renewing for this long is taken for dead. Renewed every third of it.
     /// </summary>
+    [Range(typeof(TimeSpan), UrumiOptions.OneSecond, UrumiOptions.Forever, ErrorMessage = "Urumi:Helm:LeaseDuration must be at least 1 second.")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 }
 
@@ -106,20 +126,25 @@ public sealed class ChartSettings
 
 public sealed class RateLimitSettings
 {
+    [Range(1, int.MaxValue, ErrorMessage = "Urumi:RateLimit:PermitLimit must be at least 1.")]
     public int PermitLimit { get; set; } = 5;
 
+    [Range(1, int.MaxValue, ErrorMessage = "Urumi:RateLimit:WindowSeconds must be at least 1.")]
     public int WindowSeconds { get; set; } = 15 * 60;
 }
 
 public sealed class ProvisioningSettings
 {
     /// <summary>At most this many stores provision at once, across all workers.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Urumi:Provisioning:MaxConcurrent must be at least 1.")]
     public int MaxConcurrent { get; set; } = 2;
 
     /// <summary>
     /// How long the full gate, with stores waiting, waits before it frees the slots of holders that ended without a
     /// release; also how often each worker checks that the gate runs (and starts it again if it does not).
     /// </summary>
+    [Range(typeof(TimeSpan), UrumiOptions.OneSecond, UrumiOptions.Forever,
+        ErrorMessage = "Urumi:Provisioning:GateHolderCheckInterval must be at least 1 second.")]
     public TimeSpan GateHolderCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     public const string DeadlineKey = "Urumi:Provisioning:Deadline";
@@ -132,16 +157,21 @@ public sealed class ProvisioningSettings
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Retries of a step that failed for a transient reason (5xx, 429, connection refused ...).</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Urumi:Provisioning:MaxAttempts must be at least 1.")]
     public int MaxAttempts { get; set; } = 5;
 
+    [Range(typeof(TimeSpan), UrumiOptions.Tick, UrumiOptions.Forever, ErrorMessage = "Urumi:Provisioning:FirstRetryInterval must be positive.")]
     public TimeSpan FirstRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     public TimeSpan MaxRetryInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long delete waits for the namespace to disappear before reporting it stuck.</summary>
+    [Range(typeof(TimeSpan), UrumiOptions.Tick, UrumiOptions.Forever,
+        ErrorMessage = "Urumi:Provisioning:NamespaceDeletionTimeout must be positive.")]
     public TimeSpan NamespaceDeletionTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often a waiting orchestration looks again (durable timer, not a sleep).</summary>
+    [Range(typeof(TimeSpan), UrumiOptions.Tick, UrumiOptions.Forever, ErrorMessage = "Urumi:Provisioning:PollInterval must be positive.")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Leaves room after helm's timeout when no deadline was configured, so any helm timeout starts the app.</summary>
@@ -154,71 +184,22 @@ public sealed class ProvisioningSettings
     }
 }
 
-/// <summary>Refuses to start with settings that cannot work, naming each one.</summary>
+/// <summary>
+/// The rules the DataAnnotations attributes above cannot state, naming each setting: between settings, over a dictionary's entries
+/// (Urumi:Plans), and against the file system.
+/// </summary>
 public sealed class UrumiOptionsValidator : IValidateOptions<UrumiOptions>
 {
     public ValidateOptionsResult Validate(string? name, UrumiOptions o)
     {
         var errors = new List<string>();
-        if (o.Environment is not ("local" or "prod"))
-        {
-            errors.Add($"Urumi:Environment must be local or prod, not '{o.Environment}'.");
-        }
-        if (!UrumiOptions.DnsSubdomain().IsMatch(o.StoreDomain) || o.StoreDomain.Length > 200)
-        {
-            errors.Add($"Urumi:StoreDomain must be a DNS name such as localtest.me, not '{o.StoreDomain}'.");
-        }
-        if (o.StoreScheme is not (null or "http" or "https"))
-        {
-            errors.Add($"Urumi:StoreScheme must be http or https, not '{o.StoreScheme}'.");
-        }
-        if (o.Helm.Timeout <= TimeSpan.Zero || o.Helm.UninstallTimeout <= TimeSpan.Zero || o.Helm.LeaseDuration < TimeSpan.FromSeconds(1))
-        {
-            errors.Add("Urumi:Helm:Timeout and Urumi:Helm:UninstallTimeout must be positive, Urumi:Helm:LeaseDuration at least 1s.");
-        }
-        if (o.RateLimit.PermitLimit < 1 || o.RateLimit.WindowSeconds < 1)
-        {
-            errors.Add("Urumi:RateLimit:PermitLimit and Urumi:RateLimit:WindowSeconds must be at least 1.");
-        }
-        try
-        {
-            Guardrails.ClientAddress.Parse(o.TrustedProxies);
-        }
-        catch (FormatException e)
-        {
-            errors.Add($"Urumi:TrustedProxies must list IP addresses or CIDR ranges separated by commas: {e.Message}.");
-        }
-        if (o.Provisioning.GateHolderCheckInterval < TimeSpan.FromSeconds(1))
-        {
-            errors.Add("Urumi:Provisioning:GateHolderCheckInterval must be at least 1 second.");
-        }
-        if (o.Provisioning.MaxConcurrent < 1)
-        {
-            errors.Add("Urumi:Provisioning:MaxConcurrent must be at least 1.");
-        }
         if (o.Provisioning.Deadline <= o.Helm.Timeout)
         {
             errors.Add($"Urumi:Provisioning:Deadline ({o.Provisioning.Deadline}) must be longer than Urumi:Helm:Timeout ({o.Helm.Timeout}).");
         }
-        if (o.Provisioning.MaxAttempts < 1 || o.Provisioning.FirstRetryInterval <= TimeSpan.Zero || o.Provisioning.MaxRetryInterval < o.Provisioning.FirstRetryInterval)
+        if (o.Provisioning.MaxRetryInterval < o.Provisioning.FirstRetryInterval)
         {
-            errors.Add("Urumi:Provisioning: MaxAttempts must be at least 1 and 0 < FirstRetryInterval <= MaxRetryInterval.");
-        }
-        if (o.Provisioning.PollInterval <= TimeSpan.Zero || o.Provisioning.NamespaceDeletionTimeout <= TimeSpan.Zero)
-        {
-            errors.Add("Urumi:Provisioning:PollInterval and NamespaceDeletionTimeout must be positive.");
-        }
-        if (o.MaxActiveStoresPerOwner < 1)
-        {
-            errors.Add("Urumi:MaxActiveStoresPerOwner must be at least 1.");
-        }
-        if (o.ClaimHold < TimeSpan.FromSeconds(1))
-        {
-            errors.Add("Urumi:ClaimHold must be at least 1 second.");
-        }
-        if (!o.MedusaImage.Contains(':', StringComparison.Ordinal) || o.MedusaImage.EndsWith(":latest", StringComparison.Ordinal))
-        {
-            errors.Add($"Urumi:MedusaImage must be repository:tag with a pinned tag, not '{o.MedusaImage}'.");
+            errors.Add("Urumi:Provisioning:MaxRetryInterval must be at least Urumi:Provisioning:FirstRetryInterval.");
         }
         foreach (var (plan, quota) in o.Plans)
         {
@@ -243,5 +224,23 @@ public sealed class UrumiOptionsValidator : IValidateOptions<UrumiOptions>
             errors.Add($"Urumi:Helm:Path: no file at {helm}.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>Urumi:TrustedProxies: IP addresses or CIDR ranges separated by commas, naming the first that is neither.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class TrustedProxiesAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        try
+        {
+            Guardrails.ClientAddress.Parse(value as string);
+            return ValidationResult.Success;
+        }
+        catch (FormatException e)
+        {
+            return new ValidationResult($"Urumi:TrustedProxies must list IP addresses or CIDR ranges separated by commas: {e.Message}.");
+        }
     }
 }

@@ -1,6 +1,10 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Urumi.Functions.Configuration;
+using IPNetwork = System.Net.IPNetwork;
 
 namespace Urumi.Functions.Guardrails;
 
@@ -10,39 +14,31 @@ namespace Urumi.Functions.Guardrails;
 /// X-Forwarded-For, right to left, up to the first hop that is not trusted: a client cannot forge the hops its own
 /// proxy appends. With no trusted proxy (the default) the header is ignored.
 /// </summary>
+/// <remarks>
+/// ASP.NET Core's ForwardedHeadersMiddleware reads the header (KnownProxies and KnownIPNetworks from
+/// Urumi:TrustedProxies, ForwardLimit null so every trusted hop is walked), applied to a copy of the request's peer
+/// and header rather than as middleware: under the Functions host the worker's ASP.NET Core pipeline is fixed
+/// (forwarded headers trusting only the host on loopback, routing, the functions) and takes no middleware of ours,
+/// while the self-host runs none of it, so the function asks here and both hosts give the same answer.
+/// </remarks>
 public sealed class ClientAddress(IOptions<UrumiOptions> options)
 {
-    private readonly IReadOnlyList<IPNetwork> _trusted = Parse(options.Value.TrustedProxies);
+    private readonly ForwardedHeadersMiddleware? _forwarded = Parse(options.Value.TrustedProxies) is { Count: > 0 } trusted
+        ? new(_ => Task.CompletedTask, NullLoggerFactory.Instance, Options.Create(ForwardedOptions(trusted)))
+        : null;
 
-    public string Of(HttpContext context) =>
-        Resolve(context.Connection.RemoteIpAddress, context.Request.Headers["X-Forwarded-For"].OfType<string>(), _trusted);
-
-    public static string Resolve(IPAddress? peer, IEnumerable<string> forwardedFor, IReadOnlyList<IPNetwork> trusted)
+    public string Of(HttpContext context)
     {
-        if (peer is null)
+        if (_forwarded is null)
         {
-            return "unknown";
+            // No trusted proxy: the header is the client's word. (The middleware with nothing known would trust every hop.)
+            return context.Connection.RemoteIpAddress is { } peer ? Normal(peer).ToString() : "unknown";
         }
-        var current = Normal(peer);
-        if (!IsTrusted(current, trusted))
-        {
-            return current.ToString();
-        }
-        var hops = forwardedFor.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
-        for (var i = hops.Count - 1; i >= 0; i--)
-        {
-            if (!IPAddress.TryParse(hops[i], out var hop))
-            {
-                // Not an address: nothing left of it can be trusted either.
-                break;
-            }
-            current = Normal(hop);
-            if (!IsTrusted(current, trusted))
-            {
-                break;
-            }
-        }
-        return current.ToString();
+        var copy = new DefaultHttpContext();
+        copy.Connection.RemoteIpAddress = context.Connection.RemoteIpAddress;
+        copy.Request.Headers[ForwardedHeadersDefaults.XForwardedForHeaderName] = context.Request.Headers[ForwardedHeadersDefaults.XForwardedForHeaderName];
+        _forwarded.ApplyForwarders(copy);
+        return copy.Connection.RemoteIpAddress is { } address ? Normal(address).ToString() : "unknown";
     }
 
     /// <summary>Addresses and CIDR ranges separated by commas; throws FormatException naming a bad entry.</summary>
@@ -53,7 +49,25 @@ public sealed class ClientAddress(IOptions<UrumiOptions> options)
                 : throw new FormatException($"'{entry}' is neither an IP address nor a CIDR range"))
             .ToList();
 
-    private static bool IsTrusted(IPAddress address, IReadOnlyList<IPNetwork> trusted) => trusted.Any(n => n.Contains(address));
+    private static ForwardedHeadersOptions ForwardedOptions(IReadOnlyList<IPNetwork> trusted)
+    {
+        var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = null };
+        // The defaults trust loopback: here only Urumi:TrustedProxies is trusted.
+        forwarded.KnownProxies.Clear();
+        forwarded.KnownIPNetworks.Clear();
+        foreach (var network in trusted)
+        {
+            if (network.PrefixLength == (network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128))
+            {
+                forwarded.KnownProxies.Add(network.BaseAddress);
+            }
+            else
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+        }
+        return forwarded;
+    }
 
     private static IPAddress Normal(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }

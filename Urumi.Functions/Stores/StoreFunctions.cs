@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -20,7 +21,7 @@ namespace Urumi.Functions.Stores;
 public sealed partial class StoreFunctions(
     StoreRegistry registry,
     PlanCatalog plans,
-    CreateRateLimiter rateLimiter,
+    [FromKeyedServices(CreateRateLimit.Key)] PartitionedRateLimiter<string> rateLimiter,
     AuditTrail audit,
     IStoreIdGenerator ids,
     IOptions<UrumiOptions> options,
@@ -36,12 +37,6 @@ public sealed partial class StoreFunctions(
         CancellationToken ct)
     {
         var caller = Caller.From(request.HttpContext);
-        if (rateLimiter.TryAcquire(caller.Ip) is { } retryAfter)
-        {
-            request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problems.Create(429, "rate-limited", "Too many stores requested",
-                $"At most {Options.RateLimit.PermitLimit} store creations per {Options.RateLimit.WindowSeconds} s from one IP; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.");
-        }
         var (body, problem) = await StoreRequestBody.ReadAsync(request, ct);
         if (problem is not null)
         {
@@ -53,17 +48,28 @@ public sealed partial class StoreFunctions(
             return Problems.Create(400, "validation", "The request is not valid", "The Idempotency-Key header must be 1-200 printable characters.",
                 new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["must be 1-200 printable characters"] } });
         }
-        var (reserved, earlier) = await StoreIdAsync(request, client, caller.Owner, body!, idempotencyKey, ct);
+        var (recorded, earlier) = await ReplayAsync(request, client, caller.Owner, body!, idempotencyKey, ct);
         if (earlier is not null)
         {
             return earlier;
         }
-        var id = reserved!;
-        var provisionId = Store.ProvisionInstanceId(id, 1);
         if (await plans.RefusalAsync(body!.Engine, body.Plan, ct) is { } unfit)
         {
             return unfit;
         }
+        // Only a request that is going to create a store spends a permit; one refused later does not give it back.
+        using var permit = rateLimiter.AttemptAcquire(caller.Ip);
+        if (!permit.IsAcquired)
+        {
+            return RateLimited(request, CreateRateLimit.RetryAfter(permit));
+        }
+        var (reserved, unavailable) = await ReserveIdAsync(client, caller.Owner, body, idempotencyKey, recorded, ct);
+        if (unavailable is not null)
+        {
+            return unavailable;
+        }
+        var id = reserved!;
+        var provisionId = Store.ProvisionInstanceId(id, 1);
         // The claims decide, each with conditional writes, so requests that arrive together cannot both pass; the
         // provisioning starts only once both succeeded. A refused request gives back what it claimed. If the process
         // dies between the claims and the start, the claims are abandoned: nothing started holds them, and they are
@@ -297,35 +303,58 @@ public sealed partial class StoreFunctions(
     }
 
     /// <summary>
-    /// The id of the store a POST makes. Without an Idempotency-Key, a new id. With one, the id the owner's key was
-    /// first used for (recorded with the request, in the owner's partition: another owner's key is another record),
-    /// and, when that store was already accepted, its first answer; the same key for a different request is 422.
+    /// A POST sent again with its Idempotency-Key: the record of the key's first use (in the owner's partition: another
+    /// owner's key is another record), and, when that store was already accepted, its first answer; the same key for
+    /// a different request is 422. Nothing for a request without a key, or with a key not used before.
     /// </summary>
-    private async Task<(string? Id, IResult? Answer)> StoreIdAsync(HttpRequest request, DurableTaskClient client, string owner,
+    private async Task<(IdempotencyRecord? Recorded, IResult? Answer)> ReplayAsync(HttpRequest request, DurableTaskClient client, string owner,
         StoreRequestBody body, string? idempotencyKey, CancellationToken ct)
     {
+        if (idempotencyKey is null || await registry.FindIdempotencyKeyAsync(owner, idempotencyKey, ct) is not { } recorded)
+        {
+            return (null, null);
+        }
+        return recorded.Request != Fingerprint(body)
+            ? (recorded, KeyReused())
+            : (recorded, await EarlierAnswerAsync(request, client, owner, recorded.StoreId, ct));
+    }
+
+    /// <summary>
+    /// The id of the store a POST makes: the id its Idempotency-Key was first recorded for, or a new one (recorded
+    /// for the key, when there is one: a request that recorded the key first, however close, wins, and when that was
+    /// a different request this one is 422). 503 when no new id could be reserved.
+    /// </summary>
+    private async Task<(string? Id, IResult? Problem)> ReserveIdAsync(DurableTaskClient client, string owner, StoreRequestBody body,
+        string? idempotencyKey, IdempotencyRecord? recorded, CancellationToken ct)
+    {
+        if (recorded is not null)
+        {
+            return (recorded.StoreId, null);
+        }
+        if (await NewIdAsync(client, owner, body.Name, ct) is not { } id)
+        {
+            return (null, IdUnavailable());
+        }
         if (idempotencyKey is null)
         {
-            var id = await NewIdAsync(client, owner, body.Name, ct);
-            return id is null ? (null, IdUnavailable()) : (id, null);
+            return (id, null);
         }
         var fingerprint = Fingerprint(body);
-        var recorded = await registry.FindIdempotencyKeyAsync(owner, idempotencyKey, ct);
-        if (recorded is null)
-        {
-            if (await NewIdAsync(client, owner, body.Name, ct) is not { } id)
-            {
-                return (null, IdUnavailable());
-            }
-            recorded = await registry.RecordIdempotencyKeyAsync(owner, idempotencyKey, new IdempotencyRecord(id, fingerprint), time.GetUtcNow(), ct);
-        }
-        if (recorded.Request != fingerprint)
-        {
-            return (null, Problems.Create(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
-                "This Idempotency-Key was first sent with a different request; send a new key for a different store.",
-                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["was first used for a different request"] } }));
-        }
-        return (recorded.StoreId, await EarlierAnswerAsync(request, client, owner, recorded.StoreId, ct));
+        var first = await registry.RecordIdempotencyKeyAsync(owner, idempotencyKey, new IdempotencyRecord(id, fingerprint), time.GetUtcNow(), ct);
+        return first.Request == fingerprint ? (first.StoreId, null) : (null, KeyReused());
+    }
+
+    private static IResult KeyReused() =>
+        Problems.Create(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
+            "This Idempotency-Key was first sent with a different request; send a new key for a different store.",
+            new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["was first used for a different request"] } });
+
+    private IResult RateLimited(HttpRequest request, TimeSpan retryAfter)
+    {
+        var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
+        request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Create(429, "rate-limited", "Too many stores requested",
+            $"At most {Options.RateLimit.PermitLimit} store creations per {Options.RateLimit.WindowSeconds} s from one IP; try again in {seconds} s.");
     }
 
     /// <summary>What makes two POSTs the same request: every field of the body.</summary>
