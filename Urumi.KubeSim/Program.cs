@@ -1,75 +1,73 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using Urumi.KubeSim;
 
 // dotnet run --project Urumi.KubeSim -- --port <p> --kubeconfig <file> [--token <t>] [--https] [--rbac] [--fast]
 // Writes the kubeconfig, prints "ready <url>" once requests are accepted, and serves until Ctrl+C or SIGTERM.
-var options = new KubeSimOptions();
-string? kubeconfig = null;
-for (var i = 0; i < args.Length; i++)
+var port = new Option<int>("--port") { Description = "Port on 127.0.0.1; 0 (the default) picks a free one", HelpName = "p", CustomParser = ParsePort };
+var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Write a kubeconfig for the simulator to this file", HelpName = "file" };
+var token = new Option<string?>("--token") { Description = "Require this bearer token on every request but the health probes", HelpName = "bearer token" };
+var https = new Option<bool>("--https") { Description = "Serve HTTPS with a certificate made at start (its CA in the kubeconfig)" };
+var rbac = new Option<bool>("--rbac") { Description = "Authorize every request with RBAC (implies --https)" };
+var fast = new Option<bool>("--fast") { Description = "Simulated controllers move fast (for tests)" };
+var root = new RootCommand("Urumi.KubeSim: a simulated Kubernetes API server on 127.0.0.1") { port, kubeconfig, token, https, rbac, fast };
+root.SetAction(RunAsync);
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
 {
-    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"error: {error.Message}");
+    }
+    Console.Error.WriteLine($"usage: Urumi.KubeSim {string.Join(' ', root.Options.Where(o => o is not HelpOption and not VersionOption).Select(Usage))}");
+    return 2;
+}
+// The server's host stops on Ctrl+C and SIGTERM itself: the parser does not take the signals.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+{
+    var options = result.GetValue(fast) ? KubeSimOptions.Fast() : new KubeSimOptions();
+    options.Port = result.GetValue(port);
+    options.Token = result.GetValue(token);
+    options.Https = result.GetValue(https);
+    options.Rbac = result.GetValue(rbac);
+    KubeSimServer server;
     try
     {
-        switch (args[i])
+        server = await KubeSimServer.StartAsync(options);
+    }
+    catch (IOException e)
+    {
+        Console.Error.WriteLine($"error: cannot listen on 127.0.0.1:{options.Port}: {e.Message}");
+        return 1;
+    }
+
+    await using (server)
+    {
+        if (result.GetValue(kubeconfig) is { } file)
         {
-            case "--port":
-                options.Port = int.TryParse(Value(), out var port) ? port : throw new ArgumentException("--port needs a number");
-                break;
-            case "--kubeconfig":
-                kubeconfig = Value();
-                break;
-            case "--token":
-                options.Token = Value();
-                break;
-            case "--https":
-                options.Https = true;
-                break;
-            case "--rbac":
-                options.Rbac = true;
-                break;
-            case "--fast":
-                var fast = KubeSimOptions.Fast();
-                fast.Port = options.Port;
-                fast.Token = options.Token;
-                fast.Https = options.Https;
-                fast.Rbac = options.Rbac;
-                options = fast;
-                break;
-            case "-h" or "--help":
-                Console.WriteLine("usage: Urumi.KubeSim [--port <p>] [--kubeconfig <file>] [--token <bearer token>] [--https] [--rbac] [--fast]");
-                return 0;
-            default:
-                throw new ArgumentException($"unknown option {args[i]}");
+            server.WriteKubeconfig(file);
         }
+
+        Console.WriteLine($"ready {server.Url}");
+        Console.Out.Flush();
+        await server.WaitForShutdownAsync();
     }
-    catch (ArgumentException e)
+
+    return 0;
+}
+
+static int ParsePort(ArgumentResult result)
+{
+    if (int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out var value))
     {
-        Console.Error.WriteLine($"error: {e.Message}");
-        Console.Error.WriteLine("usage: Urumi.KubeSim [--port <p>] [--kubeconfig <file>] [--token <bearer token>] [--https] [--rbac] [--fast]");
-        return 2;
+        return value;
     }
+    result.AddError("--port needs a number");
+    return 0;
 }
 
-KubeSimServer server;
-try
-{
-    server = await KubeSimServer.StartAsync(options);
-}
-catch (IOException e)
-{
-    Console.Error.WriteLine($"error: cannot listen on 127.0.0.1:{options.Port}: {e.Message}");
-    return 1;
-}
-
-await using (server)
-{
-    if (kubeconfig is not null)
-    {
-        server.WriteKubeconfig(kubeconfig);
-    }
-
-    Console.WriteLine($"ready {server.Url}");
-    Console.Out.Flush();
-    await server.WaitForShutdownAsync();
-}
-
-return 0;
+static string Usage(Option option) => option.ValueType == typeof(bool) ? $"[{option.Name}]" : $"[{option.Name} <{option.HelpName}>]";
