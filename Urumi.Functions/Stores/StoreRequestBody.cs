@@ -1,17 +1,19 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Urumi.Hosting.Http;
 
 namespace Urumi.Functions.Stores;
 
-/// <summary>The body of POST /api/stores, read and checked field by field: every mistake is named.</summary>
+/// <summary>
+/// The body of POST /api/stores: bound by System.Text.Json (no unknown or repeated field, each field of its JSON
+/// type, no lone surrogate) and checked by DataAnnotations; every mistake is named in the problem's `errors`.
+/// </summary>
 public sealed partial record StoreRequestBody(string Name, string Engine, string Plan, bool KeepFailed)
 {
     public const int MaxBodyBytes = 16 * 1024;
-    private static readonly string[] Fields = ["name", "engine", "plan", "keepFailed"];
-
-    /// <summary>A lowercase DNS-1123 label of 3 to 40 characters.</summary>
-    public static bool IsName(string name) => name.Length is >= 3 and <= 40 && Label().IsMatch(name);
+    private const string DefaultPlan = "small";
 
     /// <summary>The start of a store name, as the list's name search takes it.</summary>
     public static bool IsNamePrefix(string text) => text.Length is >= 1 and <= 40 && NamePrefix().IsMatch(text);
@@ -29,145 +31,87 @@ public sealed partial record StoreRequestBody(string Name, string Engine, string
         {
             return (null, Problems.Create(415, "unsupported-media-type", "The body must be JSON", "Send Content-Type: application/json (charset utf-8 if any)."));
         }
+        if (await ReadCappedAsync(request.Body, ct) is not { } bytes)
+        {
+            return (null, TooLarge());
+        }
+        if (bytes.Length == 0)
+        {
+            return (null, Invalid(new() { ["body"] = ["a JSON object {name, engine, plan} is required"] }));
+        }
+        Fields? fields;
+        try
+        {
+            fields = JsonSerializer.Deserialize(bytes, StoreRequestJson.Default.Fields);
+        }
+        catch (JsonException e)
+        {
+            return (null, BindingProblem(e));
+        }
+        if (fields is null)
+        {
+            return (null, Invalid(new() { ["body"] = ["must be a JSON object {name, engine, plan}"] }));
+        }
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(fields, new ValidationContext(fields), results, validateAllProperties: true))
+        {
+            return (null, Invalid(results.SelectMany(r => r.MemberNames.Select(m => (Field: JsonNamingPolicy.CamelCase.ConvertName(m), r.ErrorMessage)))
+                .GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage ?? "is not valid").ToArray())));
+        }
+        return (new StoreRequestBody(fields.Name!, fields.Engine!, fields.Plan ?? DefaultPlan, fields.KeepFailed), null);
+    }
+
+    /// <summary>The body, or null when it is longer than <see cref="MaxBodyBytes"/>.</summary>
+    private static async Task<byte[]?> ReadCappedAsync(Stream body, CancellationToken ct)
+    {
         var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
         {
             buffer.Write(chunk, 0, read);
             if (buffer.Length > MaxBodyBytes)
             {
-                return (null, TooLarge());
+                return null;
             }
         }
-        if (buffer.Length == 0)
-        {
-            return (null, Invalid(new() { ["body"] = ["a JSON object {name, engine, plan} is required"] }));
-        }
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Create(400, "invalid-json", "The body is not valid JSON", e.Message,
-                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["body"] = [$"not valid JSON: {e.Message}"] } }));
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return (null, Invalid(new() { ["body"] = ["must be a JSON object {name, engine, plan}"] }));
-            }
-            var errors = FieldErrors(doc.RootElement);
-            if (errors.ContainsKey("body"))
-            {
-                // A field name that is not text: looking any field up by name would read it, and fail.
-                return (null, Invalid(errors));
-            }
-            var name = Text(doc.RootElement, "name", errors, required: true);
-            if (name is not null && !IsName(name))
-            {
-                errors["name"] = ["must be 3-40 characters of lowercase letters, digits and '-', starting and ending with a letter or digit (a DNS-1123 label)"];
-            }
-            var engine = Text(doc.RootElement, "engine", errors, required: true);
-            if (engine is not null && !Store.Engines.Contains(engine, StringComparer.Ordinal))
-            {
-                errors["engine"] = [$"must be one of {string.Join(", ", Store.Engines)}"];
-            }
-            var plan = Text(doc.RootElement, "plan", errors, required: false) ?? "small";
-            if (!StorePlans.Names.Contains(plan, StringComparer.Ordinal))
-            {
-                errors["plan"] = [$"must be one of {string.Join(", ", StorePlans.Names)}"];
-            }
-            var keepFailed = false;
-            if (doc.RootElement.TryGetProperty("keepFailed", out var keep))
-            {
-                if (keep.ValueKind is JsonValueKind.True or JsonValueKind.False)
-                {
-                    keepFailed = keep.GetBoolean();
-                }
-                else
-                {
-                    errors["keepFailed"] = ["must be true or false"];
-                }
-            }
-            return errors.Count > 0 ? (null, Invalid(errors)) : (new StoreRequestBody(name!, engine!, plan, keepFailed), null);
-        }
+        return buffer.ToArray();
     }
 
-    private static string? Text(JsonElement root, string field, Dictionary<string, string[]> errors, bool required)
+    /// <summary>
+    /// What the binder refused, named by the JSON path it stopped at: not JSON at all; a field that is not one of
+    /// ours; one of ours given twice (no inner error) or not of its type (the reader's InvalidOperationException,
+    /// which is also what a lone surrogate such as \ud800 raises); or, at the root, a field name that is not text
+    /// (a lone surrogate) or a body that is not an object.
+    /// </summary>
+    private static IResult BindingProblem(JsonException e)
     {
-        if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (e.InnerException is JsonException)
         {
-            if (required)
-            {
-                errors[field] = ["is required"];
-            }
-            return null;
+            return Problems.Create(400, "invalid-json", "The body is not valid JSON", e.Message,
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["body"] = [$"not valid JSON: {e.Message}"] } });
         }
-        if (value.ValueKind != JsonValueKind.String)
+        var notText = e.InnerException is InvalidOperationException;
+        if (FieldOf(e.Path) is not { } field)
         {
-            errors[field] = [$"must be a string, not {value.ValueKind.ToString().ToLowerInvariant()}"];
-            return null;
+            return Invalid(new() { ["body"] = [notText ? "has a field name that is not printable Unicode text" : "must be a JSON object {name, engine, plan}"] });
         }
-        if (StringOf(value) is not { } text || !RequestText.IsPrintable(text))
+        if (!StoreRequestJson.Default.Fields.Properties.Any(p => p.Name == field))
         {
-            errors[field] = ["must be printable Unicode text (no control character, no lone surrogate such as \\ud800)"];
-            return null;
+            return Invalid(new() { [field] = [$"unknown field (fields: {string.Join(", ", StoreRequestJson.Default.Fields.Properties.Select(p => p.Name))})"] });
         }
-        return text;
+        var expected = field == "keepFailed" ? "must be true or false"
+            : "must be a string of printable Unicode text (no control character, no lone surrogate such as \\ud800)";
+        return Invalid(new() { [field] = [notText ? expected : "is given more than once"] });
     }
 
-    /// <summary>Unknown fields, fields given twice (JSON lets the last one win silently) and names that are not text.</summary>
-    private static Dictionary<string, string[]> FieldErrors(JsonElement root)
+    /// <summary>The top-level field a JSON path names ($.name or $['odd name']), or null for the root.</summary>
+    private static string? FieldOf(string? path) => path switch
     {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var property in root.EnumerateObject())
-        {
-            var name = NameOf(property);
-            if (name is null || !RequestText.IsPrintable(name))
-            {
-                errors["body"] = ["has a field name that is not printable Unicode text"];
-            }
-            else if (!Fields.Contains(name, StringComparer.Ordinal))
-            {
-                errors[name] = [$"unknown field (fields: {string.Join(", ", Fields)})"];
-            }
-            else if (!seen.Add(name))
-            {
-                errors[name] = ["is given more than once"];
-            }
-        }
-        return errors;
-    }
-
-    /// <summary>The string, or null when its escapes do not make a UTF-16 string .NET can hold (a lone surrogate).</summary>
-    private static string? StringOf(JsonElement value)
-    {
-        try
-        {
-            return value.GetString();
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
-
-    private static string? NameOf(JsonProperty property)
-    {
-        try
-        {
-            return property.Name;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
+        ['$', '.', .. var name] => name,
+        ['$', '[', '\'', .. var name, '\'', ']'] => name,
+        _ => null,
+    };
 
     /// <summary>application/json, with no parameter but charset=utf-8 (the only encoding JSON over HTTP has).</summary>
     private static bool IsJson(string contentType) =>
@@ -185,4 +129,37 @@ public sealed partial record StoreRequestBody(string Name, string Engine, string
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\z")]
     private static partial Regex Label();
+
+    /// <summary>The body's fields as sent, before they are checked (public: DataAnnotations calls its checks).</summary>
+    public sealed class Fields
+    {
+        [Required(ErrorMessage = "is required")]
+        [RegularExpression(@"^(?=.{3,40}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+            ErrorMessage = "must be 3-40 characters of lowercase letters, digits and '-', starting and ending with a letter or digit (a DNS-1123 label)")]
+        public string? Name { get; init; }
+
+        [Required(ErrorMessage = "is required")]
+        [CustomValidation(typeof(Fields), nameof(IsEngine))]
+        public string? Engine { get; init; }
+
+        [CustomValidation(typeof(Fields), nameof(IsPlan))]
+        public string? Plan { get; init; }
+
+        public bool KeepFailed { get; init; }
+
+        public static ValidationResult? IsEngine(string? engine, ValidationContext context) => OneOf(engine, Store.Engines, context);
+
+        public static ValidationResult? IsPlan(string? plan, ValidationContext context) => OneOf(plan ?? DefaultPlan, StorePlans.Names, context);
+
+        private static ValidationResult? OneOf(string? value, string[] allowed, ValidationContext context) =>
+            value is null || allowed.Contains(value, StringComparer.Ordinal) ? ValidationResult.Success
+                : new ValidationResult($"must be one of {string.Join(", ", allowed)}", [context.MemberName!]);
+    }
 }
+
+/// <summary>The binder of store request bodies: strict, and generated at build time.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, AllowDuplicateProperties = false,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true, MaxDepth = 8)]
+[JsonSerializable(typeof(StoreRequestBody.Fields))]
+internal sealed partial class StoreRequestJson : JsonSerializerContext;
