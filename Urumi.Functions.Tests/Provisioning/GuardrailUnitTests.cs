@@ -70,6 +70,18 @@ public sealed class GuardrailUnitTests
         Assert.True(Validate(new UrumiOptions()).Succeeded);
     }
 
+    [Fact]
+    public void A_bad_nested_setting_gets_one_message_naming_its_full_key()
+    {
+        var options = new UrumiOptions { RateLimit = new RateLimitSettings { PermitLimit = 0 }, Helm = new HelmSettings { LeaseDuration = TimeSpan.Zero } };
+
+        var failures = Validate(options).Failures!.ToList();
+
+        Assert.Equal(2, failures.Count);
+        Assert.Single(failures, f => f.Contains("Urumi:RateLimit:PermitLimit must be at least 1.", StringComparison.Ordinal));
+        Assert.Single(failures, f => f.Contains("Urumi:Helm:LeaseDuration must be at least 1 second.", StringComparison.Ordinal));
+    }
+
     /// <summary>Every validator of the Urumi settings that the app registers, together.</summary>
     private static ValidateOptionsResult Validate(UrumiOptions options)
     {
