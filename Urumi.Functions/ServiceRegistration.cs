@@ -56,6 +56,7 @@ public static class ServiceRegistration
             return new StoreRegistry(connection, TaskHub.Name(configuration));
         });
         services.AddSingleton(_ => ScriptedStoreIds.FromEnvironment());
+        services.AddSingleton<StoreAdmission>();
         return services;
     }
 

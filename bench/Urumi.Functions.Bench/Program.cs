@@ -156,7 +156,7 @@ foreach (var (id, at) in posted)
 {
     var t = metrics.Get(id)!;
     var history = histories[id] = await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(id, 1));
-    var recorded = Completion(history, nameof(StoreActivities.RecordStore));
+    var recorded = Completion(history, nameof(StoreActivities.ApplyStoreEvent));
     var granted = history.OfType<EventRaisedEvent>().First(e => e.Name == ProvisioningGate.GrantedEvent).Timestamp;
     var slotWait = granted - recorded;
     grantedAt[id] = new DateTimeOffset(granted, TimeSpan.Zero);
@@ -174,7 +174,7 @@ foreach (var (id, at) in posted)
     var history = histories[id];
     var postedAt = DateTime.UtcNow - Stopwatch.GetElapsedTime(at);
     var ready = DateTime.UtcNow - Stopwatch.GetElapsedTime(metrics.Get(id)!.CompletedTimestamp!.Value);
-    const string record = nameof(StoreActivities.RecordStore), prepare = nameof(StoreActivities.PrepareNamespace),
+    const string record = nameof(StoreActivities.ApplyStoreEvent), prepare = nameof(StoreActivities.PrepareNamespace),
         install = nameof(StoreActivities.InstallRelease), verify = nameof(StoreActivities.VerifyRollout);
     foreach (var (phase, span) in new (string, TimeSpan)[]
     {
