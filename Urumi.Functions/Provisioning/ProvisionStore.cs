@@ -28,6 +28,8 @@ public static class ProvisionStore
         var granted = context.WaitForExternalEvent<bool>(ProvisioningGate.GrantedEvent);
         if (!await RecordAsync(context, r, retry))
         {
+            // Every exit cancels the deadline's timer: nothing waits on it (an in-memory host waits for it otherwise).
+            deadlineTimer.Cancel();
             context.SetCustomStatus(null);
             return new ProvisionResult(ProvisionOutcome.Skipped, "the store is being deleted, or the request that made it was refused");
         }
@@ -38,6 +40,7 @@ public static class ProvisionStore
         var queued = await Task.WhenAny(granted, cancel, firstDeadline);
         if (queued == cancel)
         {
+            deadlineTimer.Cancel();
             return Stopped(context, cancel.Result, "deleted while queued");
         }
         if (queued == firstDeadline)
