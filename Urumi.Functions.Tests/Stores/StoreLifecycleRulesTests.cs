@@ -70,6 +70,21 @@ public sealed class StoreLifecycleRulesTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(EveryPhaseAndEvent))]
+    public void An_event_applied_twice_leaves_the_store_as_applying_it_once(string eventName, StorePhase phase)
+    {
+        // Arrange: an activity cut off by a crash runs again with the same event.
+        var (e, _) = Table[eventName];
+        var once = StoreLifecycle.Apply(StoreIn(phase), e, T1).Store!;
+
+        // Act
+        var twice = StoreLifecycle.Apply(once, e, T1.AddSeconds(5)).Store!;
+
+        // Assert
+        Assert.Equal(Json(once with { UpdatedAt = default }), Json(twice with { UpdatedAt = default }));
+    }
+
     [Fact]
     public void An_accepted_store_is_queued_for_its_first_attempt_with_a_ready_false_condition()
     {
@@ -217,6 +232,8 @@ public sealed class StoreLifecycleRulesTests
         Assert.Contains("\"phase\":\"Queued\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\",\"reason\":\"Queued\",\"message\":\"Waiting for a provisioning slot\"," +
             "\"lastTransitionTime\":\"2026-11-30T07:00:00+00:00\"}],\"step\":\"Queued\",\"progress\":0", json, StringComparison.Ordinal);
     }
+
+    private static string Json(Store store) => JsonSerializer.Serialize(store);
 
     private static Store StoreIn(StorePhase phase) => new()
     {
