@@ -57,6 +57,7 @@ public static class ServiceRegistration
             return new StoreRegistry(connection, TaskHub.Name(configuration));
         });
         services.AddSingleton(_ => ScriptedStoreIds.FromEnvironment());
+        services.AddSingleton<StoreAdmission>();
         return services;
     }
 

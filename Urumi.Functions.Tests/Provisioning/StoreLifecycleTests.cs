@@ -152,7 +152,7 @@ public sealed class StoreLifecycleTests(AzuriteFixture fixture)
 
         await AssertNothingLeftAsync(plane, id);
         var provision = await plane.Storage().GetInstanceAsync(Urumi.Functions.Stores.Store.ProvisionInstanceId(id, 1), true);
-        Assert.Equal("Stopped", provision!.ReadOutputAs<ProvisionResult>()!.Outcome);
+        Assert.Equal(Urumi.Functions.Stores.ProvisionOutcome.Stopped, provision!.ReadOutputAs<ProvisionResult>()!.Outcome);
     }
 
     internal static async Task<string?> ReleaseStatusAsync(ControlPlane plane, string id)

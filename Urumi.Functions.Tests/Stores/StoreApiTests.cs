@@ -79,10 +79,14 @@ public sealed class StoreApiTests(AzuriteFixture fixture)
         var id = await ControlPlane.CreateStoreAsync(alice, "early");
         var listed = (await ControlPlane.ReadAsync(await alice.GetAsync("/api/stores")))!["items"]!.AsArray();
         var events = await alice.GetAsync($"/api/stores/{id}/events");
+        var got = await alice.GetAsync($"/api/stores/{id}");
+        var retry = await alice.PostAsync($"/api/stores/{id}/retry", null);
         var delete = await alice.DeleteAsync($"/api/stores/{id}");
 
         Assert.Equal(id, (string?)Assert.Single(listed)!["id"]);
         Assert.Equal(HttpStatusCode.OK, events.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+        Assert.Equal((HttpStatusCode.Conflict, "https://urumi.dev/problems/not-failed"), (retry.StatusCode, (string?)(await ControlPlane.ReadAsync(retry))!["type"]));
         Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
         await plane.WaitForPhaseAsync(id, "Deleted");
     }

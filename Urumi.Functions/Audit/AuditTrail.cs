@@ -135,7 +135,7 @@ public sealed class AuditTrail(DurableTaskClient client)
     {
         var id = e is TaskCompletedEvent c ? c.TaskScheduledId : ((TaskFailedEvent)e).TaskScheduledId;
         return scheduled.TryGetValue(id, out var start)
-            && start.Name is not (nameof(StoreActivities.UpdateStore) or nameof(StoreActivities.ReportTimings) or nameof(StoreActivities.IsInstanceRunning))
+            && start.Name is not (nameof(StoreActivities.ApplyStoreEvent) or nameof(StoreActivities.ReportTimings) or nameof(StoreActivities.IsInstanceRunning))
             ? start : null;
     }
 

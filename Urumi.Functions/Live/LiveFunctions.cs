@@ -115,7 +115,7 @@ public sealed class LiveFunctions(StoreRegistry registry, IOptions<UrumiOptions>
         }
         var accepted = await client.GetInstanceAsync(Stores.Store.ProvisionInstanceId(id, 1), true, ct);
         return accepted is { IsCompleted: false } && accepted.ReadInputAs<StoreRequest>() is { } request
-            ? new StoreVersion(request.Queued(accepted.CreatedAt), DateTimeOffset.MinValue)
+            ? new StoreVersion(StoreLifecycle.Accept(request.Accepted, accepted.CreatedAt), DateTimeOffset.MinValue)
             : null;
     }
 

@@ -13,10 +13,17 @@ public sealed record ProvisioningPolicy(
     TimeSpan FirstRetryInterval,
     TimeSpan MaxRetryInterval,
     TimeSpan PollInterval,
-    TimeSpan NamespaceDeletionTimeout)
+    TimeSpan NamespaceDeletionTimeout,
+    TimeSpan ClaimHold = default)
 {
-    public static ProvisioningPolicy From(ProvisioningSettings s) =>
-        new(s.Deadline, s.MaxAttempts, s.FirstRetryInterval, s.MaxRetryInterval, s.PollInterval, s.NamespaceDeletionTimeout);
+    public static ProvisioningPolicy From(ProvisioningSettings s, TimeSpan claimHold = default) =>
+        new(s.Deadline, s.MaxAttempts, s.FirstRetryInterval, s.MaxRetryInterval, s.PollInterval, s.NamespaceDeletionTimeout, claimHold);
+
+    /// <summary>
+    /// Whether a first provisioning that starts <paramref name="sinceRequest"/> after its POST was started by a
+    /// recovery (that POST died after writing it) and so must check that the POST's claims had succeeded.
+    /// </summary>
+    public bool StartedByRecovery(TimeSpan sinceRequest) => sinceRequest >= ClaimHold / 2;
 
     /// <summary>Transient failures are retried with exponential backoff; permanent ones are not.</summary>
     public TaskOptions Retry() => TaskOptions.FromRetryPolicy(new RetryPolicy(MaxAttempts, FirstRetryInterval, 2.0, MaxRetryInterval)
@@ -47,26 +54,9 @@ public sealed record StoreRequest(
     [System.Text.Json.Serialization.JsonIgnore]
     public StoreTarget Target => new(StoreId, Owner);
 
-    /// <summary>The condition of a store waiting for a provisioning slot.</summary>
-    public static Stores.StoreCondition QueuedCondition(DateTimeOffset at) =>
-        new(Stores.StoreConditions.Ready, "False", "Queued", "Waiting for a provisioning slot", at);
-
-    /// <summary>The store this request asks for, as it is before provisioning starts.</summary>
-    public Stores.Store Queued(DateTimeOffset at) => new()
-    {
-        Id = StoreId,
-        Name = Name,
-        Engine = Engine,
-        Plan = Plan,
-        Owner = Owner,
-        Phase = Stores.StorePhase.Queued,
-        Step = "Queued",
-        Progress = 0,
-        Conditions = [QueuedCondition(at)],
-        CreatedAt = at,
-        UpdatedAt = at,
-        Attempt = Attempt,
-    };
+    /// <summary>The event that records the store this request asks for, as it is before provisioning starts.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Stores.StoreEvent.Accepted Accepted => new(StoreId, Owner, Name, Engine, Plan);
 }
 
 /// <summary>A store whose cluster objects an activity acts on: its id (the namespace and release) and its owner.</summary>
@@ -75,30 +65,17 @@ public sealed record StoreTarget(string StoreId, string Owner);
 /// <summary>The "Cancel" event delete sends a provisioning: who asked, and the delete to tell once stopped.</summary>
 public sealed record CancelRequest(Requester RequestedBy, string DeleteInstanceId);
 
-/// <summary>A change to the store's registry row; null fields stay as they are.</summary>
-public sealed record StoreUpdate(
-    string StoreId,
-    string Owner,
-    Stores.StorePhase? Phase = null,
-    string? Step = null,
-    int? Progress = null,
-    string? Url = null,
-    string? AdminUrl = null,
-    string? LastError = null,
-    bool ClearError = false,
-    bool? HoldsResources = null,
-    IReadOnlyList<ConditionChange>? Conditions = null);
-
-public sealed record ConditionChange(string Type, string Status, string Reason, string Message);
+/// <summary>An event for the store's row (see <see cref="Stores.StoreLifecycle"/>), sent to ApplyStoreEvent.</summary>
+public sealed record StoreChange(string StoreId, string Owner, Stores.StoreEvent Event);
 
 /// <summary>What InstallRelease did.</summary>
 public sealed record InstallOutcome(int Revision, string Status, string HelmVersion, bool Unlocked, string? UnlockedFrom);
 
 /// <summary>How a provisioning ended.</summary>
-public sealed record ProvisionResult(string Outcome, string? Reason = null, string? Url = null);
+public sealed record ProvisionResult(Stores.ProvisionOutcome Outcome, string? Reason = null, string? Url = null);
 
 /// <summary>How a delete ended.</summary>
-public sealed record DeleteResult(string Outcome, bool ReleaseRemoved, bool NamespaceRemoved, string? Reason = null);
+public sealed record DeleteResult(Stores.DeleteOutcome Outcome, bool ReleaseRemoved, bool NamespaceRemoved, string? Reason = null);
 
 /// <summary>A failure worth another attempt: the cluster or helm was unreachable, busy or interrupted.</summary>
 public sealed class TransientStoreException(string message, Exception? inner = null) : Exception(message, inner);

@@ -21,8 +21,7 @@ public static class DeleteStore
     {
         var r = context.GetInput<DeleteRequest>()!;
         var retry = r.Policy.Retry();
-        await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleting, "Stopping", 0,
-            Conditions: [new(StoreConditions.Ready, "False", "Deleting", "The store is being deleted"), new(StoreConditions.Reconciling, "True", "Deleting", "Deleting the store")]), retry);
+        await ApplyAsync(context, r, new StoreEvent.DeleteRequested(), retry);
 
         if (r.ProvisionInstanceId is { } provisioning)
         {
@@ -41,7 +40,7 @@ public static class DeleteStore
             }
         }
 
-        await Progress(context, r, "Uninstall", 30, retry);
+        await ApplyAsync(context, r, new StoreEvent.DeleteStep(StoreStep.Uninstall, 30), retry);
         var removed = false;
         string? uninstallError = null;
         try
@@ -54,23 +53,19 @@ public static class DeleteStore
             uninstallError = e.FailureDetails.ErrorMessage;
         }
 
-        await Progress(context, r, "DeleteNamespace", 60, retry);
+        await ApplyAsync(context, r, new StoreEvent.DeleteStep(StoreStep.DeleteNamespace, 60), retry);
         var existed = await context.CallActivityAsync<bool>(nameof(StoreActivities.DeleteNamespace), new StoreTarget(r.StoreId, r.Owner), retry);
         var stuck = await ProvisionStore.WaitForNamespaceGoneAsync(context, new StoreTarget(r.StoreId, r.Owner), r.Policy, retry);
         if (stuck is not null)
         {
-            await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleting, "NamespaceStuck", 60, LastError: stuck,
-                Conditions: [new(StoreConditions.Reconciling, "False", "NamespaceStuck", stuck)]), retry);
-            return new DeleteResult("Stuck", removed, false, stuck);
+            await ApplyAsync(context, r, new StoreEvent.NamespaceStuck(stuck), retry);
+            return new DeleteResult(DeleteOutcome.Stuck, removed, false, stuck);
         }
 
-        await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Deleted, "Deleted", 100, HoldsResources: false,
-            LastError: uninstallError is null ? null : $"helm uninstall failed ({uninstallError}); the namespace deletion removed the store anyway",
-            ClearError: uninstallError is null,
-            Conditions: [new(StoreConditions.Ready, "False", "Deleted", "The store is deleted"), new(StoreConditions.Reconciling, "False", "Deleted", "Deleted")]), retry);
-        return new DeleteResult("Deleted", removed, existed, uninstallError);
+        await ApplyAsync(context, r, new StoreEvent.Deleted(uninstallError), retry);
+        return new DeleteResult(DeleteOutcome.Deleted, removed, existed, uninstallError);
     }
 
-    private static Task Progress(TaskOrchestrationContext context, DeleteRequest r, string step, int progress, TaskOptions retry) =>
-        context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, Step: step, Progress: progress), retry);
+    private static Task<StoreTransition> ApplyAsync(TaskOrchestrationContext context, DeleteRequest r, StoreEvent e, TaskOptions retry) =>
+        context.CallActivityAsync<StoreTransition>(nameof(StoreActivities.ApplyStoreEvent), new StoreChange(r.StoreId, r.Owner, e), retry);
 }

@@ -26,11 +26,12 @@ public static class ProvisionStore
         using var deadlineTimer = new CancellationTokenSource();
         var firstDeadline = context.CreateTimer(r.Policy.Deadline, deadlineTimer.Token);
         var granted = context.WaitForExternalEvent<bool>(ProvisioningGate.GrantedEvent);
-        var live = await context.CallActivityAsync<bool>(nameof(StoreActivities.RecordStore), r, retry);
-        if (!live)
+        if (!await RecordAsync(context, r, retry))
         {
+            // Every exit cancels the deadline's timer: nothing waits on it (an in-memory host waits for it otherwise).
+            deadlineTimer.Cancel();
             context.SetCustomStatus(null);
-            return new ProvisionResult("Skipped", "the store is being deleted, or the request that made it was refused");
+            return new ProvisionResult(ProvisionOutcome.Skipped, "the store is being deleted, or the request that made it was refused");
         }
         context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateOp.Acquire, context.InstanceId));
 
@@ -39,6 +40,7 @@ public static class ProvisionStore
         var queued = await Task.WhenAny(granted, cancel, firstDeadline);
         if (queued == cancel)
         {
+            deadlineTimer.Cancel();
             return Stopped(context, cancel.Result, "deleted while queued");
         }
         if (queued == firstDeadline)
@@ -65,7 +67,7 @@ public static class ProvisionStore
         {
             deadlineTimer.Cancel();
             Release(context);
-            return new ProvisionResult("Ready", Url: r.Url);
+            return new ProvisionResult(ProvisionOutcome.Ready, Url: r.Url);
         }
         if (winner == deadline)
         {
@@ -78,17 +80,34 @@ public static class ProvisionStore
             reason = $"step {step.Current} failed: {Reason(work.Exception?.InnerException)}";
         }
 
-        await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, Step: r.KeepFailed ? "KeepingFailed" : "CleaningUp", LastError: reason,
-            Conditions: [new(StoreConditions.Ready, "False", "ProvisioningFailed", reason)]), retry);
+        await ApplyAsync(context, r, new StoreEvent.Failing(r.Attempt, reason, r.KeepFailed), retry);
         var cleaned = r.KeepFailed || await CleanUpAsync(context, r.Target, r.Policy, retry);
-        var kept = r.KeepFailed ? " (keepFailed: the release and namespace are left for debugging)" : cleaned ? "" : " (cleanup did not finish: see the store's events)";
-        await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Failed, "Failed", 100, LastError: reason + kept,
-            HoldsResources: !cleaned || r.KeepFailed,
-            Conditions: [new(StoreConditions.Reconciling, "False", "ProvisioningFailed", reason)]), retry);
+        await ApplyAsync(context, r, new StoreEvent.Failed(r.Attempt, reason, r.KeepFailed, cleaned), retry);
         Release(context);
         await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed"));
-        return new ProvisionResult("Failed", reason + kept);
+        return new ProvisionResult(ProvisionOutcome.Failed, StoreLifecycle.FailureText(reason, r.KeepFailed, cleaned));
     }
+
+    /// <summary>
+    /// Writes the store's row for this attempt; false when it must not run: the store is deleted (or, for a retry, being
+    /// deleted), or, for a first provisioning started by a recovery, its POST holds no claims.
+    /// </summary>
+    private static async Task<bool> RecordAsync(TaskOrchestrationContext context, StoreRequest r, TaskOptions retry)
+    {
+        if (r.Attempt > 1)
+        {
+            return (await ApplyAsync(context, r, new StoreEvent.Requeued(r.Attempt), retry)).Applied;
+        }
+        if (r.Policy.StartedByRecovery(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) - r.RequestedAt)
+            && !await context.CallActivityAsync<bool>(nameof(StoreActivities.HoldsClaims), r, retry))
+        {
+            return false;
+        }
+        return (await ApplyAsync(context, r, r.Accepted, retry)).Store is { Phase: not StorePhase.Deleted };
+    }
+
+    internal static Task<StoreTransition> ApplyAsync(TaskOrchestrationContext context, StoreRequest r, StoreEvent e, TaskOptions retry) =>
+        context.CallActivityAsync<StoreTransition>(nameof(StoreActivities.ApplyStoreEvent), new StoreChange(r.StoreId, r.Owner, e), retry);
 
     /// <summary>Ends at <paramref name="due"/>: the timer made with the request, then one more for the time the store waited at the gate.</summary>
     private static async Task DeadlineAsync(TaskOrchestrationContext context, Task first, DateTime due, CancellationToken ct)
@@ -103,11 +122,11 @@ public static class ProvisionStore
     /// <summary>The steps (each activity shows its step on the store's row); stops scheduling new ones once the race is lost.</summary>
     private static async Task WorkAsync(TaskOrchestrationContext context, StoreRequest r, TaskOptions retry, StepTracker step)
     {
-        step.Enter("Namespace");
+        step.Enter(StoreStep.Namespace);
         await context.CallActivityAsync(nameof(StoreActivities.PrepareNamespace), r, retry);
-        step.Enter("Install");
+        step.Enter(StoreStep.Install);
         await context.CallActivityAsync<InstallOutcome>(nameof(StoreActivities.InstallRelease), r, retry);
-        step.Enter("Verify");
+        step.Enter(StoreStep.Verify);
         await context.CallActivityAsync<string>(nameof(StoreActivities.VerifyRollout), r, retry);
     }
 
@@ -144,7 +163,7 @@ public static class ProvisionStore
     {
         Release(context);
         context.SendEvent(cancel.DeleteInstanceId, StoppedEvent, context.InstanceId);
-        return new ProvisionResult("Stopped", why);
+        return new ProvisionResult(ProvisionOutcome.Stopped, why);
     }
 
     /// <summary>Gives the slot back (or leaves the queue): the gate is told, and the provisioning no longer shows a place.</summary>
@@ -160,10 +179,9 @@ public static class ProvisionStore
         var reason = $"the provisioning deadline ({r.Policy.Deadline}) passed while the store waited for a provisioning slot";
         // A slot granted at the same moment goes back to the gate.
         Release(context);
-        await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Failed, "Failed", 100, LastError: reason,
-            Conditions: [new(StoreConditions.Ready, "False", "ProvisioningFailed", reason), new(StoreConditions.Reconciling, "False", "ProvisioningFailed", reason)]), retry);
+        await ApplyAsync(context, r, new StoreEvent.QueueDeadlinePassed(r.Attempt, reason), retry);
         await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed"));
-        return new ProvisionResult("Failed", reason);
+        return new ProvisionResult(ProvisionOutcome.Failed, reason);
     }
 
     private static string Reason(Exception? e) => e switch
@@ -179,11 +197,11 @@ public static class ProvisionStore
     /// <summary>The step the work is in, and whether the race is over (then no new step starts).</summary>
     private sealed class StepTracker
     {
-        public string Current { get; private set; } = "Queued";
+        public StoreStep Current { get; private set; } = StoreStep.Queued;
 
         public bool Stopped { get; set; }
 
-        public void Enter(string name)
+        public void Enter(StoreStep name)
         {
             if (Stopped)
             {

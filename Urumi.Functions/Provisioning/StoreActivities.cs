@@ -28,35 +28,24 @@ public sealed partial class StoreActivities(
 {
     private UrumiOptions Options => options.Value;
 
-    [Function(nameof(RecordStore))]
-    public async Task<bool> RecordStore([ActivityTrigger] StoreRequest r, CancellationToken ct)
+    /// <summary>
+    /// Applies an event to the store's row (<see cref="StoreLifecycle"/> decides what it does) and returns the store
+    /// as it is now, with why the event changed nothing when it did not. Applying it twice is applying it once.
+    /// </summary>
+    [Function(nameof(ApplyStoreEvent))]
+    public Task<StoreTransition> ApplyStoreEvent([ActivityTrigger] StoreChange change, CancellationToken ct) =>
+        Guard(() => registry.ApplyAsync(change.Owner, change.StoreId, change.Event, time.GetUtcNow(), ct));
+
+    /// <summary>Whether the POST that made the store holds its name and slot claims (for a first provisioning started by a recovery).</summary>
+    [Function(nameof(HoldsClaims))]
+    public async Task<bool> HoldsClaims([ActivityTrigger] StoreRequest r, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        var queued = StoreRequest.QueuedCondition(now);
-        if (r.Attempt == 1)
+        var holds = await Guard(() => registry.HoldsClaimsAsync(r.Owner, r.Name, r.StoreId, ct));
+        if (!holds)
         {
-            // The POST starts a first provisioning at once, after its claims succeeded. One that starts later than half
-            // the claim hold was started by a recovery (that POST died after writing it, held): it runs only if the
-            // POST's claims had succeeded.
-            if (now - r.RequestedAt >= Options.ClaimHold / 2 && !await Guard(() => registry.HoldsClaimsAsync(r.Owner, r.Name, r.StoreId, ct)))
-            {
-                ClaimsMissing(logger, r.StoreId);
-                return false;
-            }
-            var recorded = await Guard(() => registry.RecordAsync(r.Queued(now), ct));
-            return recorded.Phase != StorePhase.Deleted;
+            ClaimsMissing(logger, r.StoreId);
         }
-        var updated = await UpdateUnlessDeletingAsync(r, s => s with
-        {
-            Phase = StorePhase.Queued,
-            Step = "Queued",
-            Progress = 0,
-            Attempt = r.Attempt,
-            LastError = null,
-            UpdatedAt = now,
-            Conditions = StoreConditions.Set(s.Conditions, queued),
-        }, ct);
-        return updated.Phase == StorePhase.Queued;
+        return holds;
     }
 
     /// <summary>Of the gate's holders, those whose provisioning has ended (or does not exist): they hold a slot for nothing.</summary>
@@ -78,37 +67,6 @@ public sealed partial class StoreActivities(
         return ended;
     }
 
-    /// <summary>Applies a change to the store's row. A Deleted store stays Deleted.</summary>
-    [Function(nameof(UpdateStore))]
-    public async Task<Store> UpdateStore([ActivityTrigger] StoreUpdate u, CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        return await Guard(() => registry.UpdateAsync(u.Owner, u.StoreId, s =>
-        {
-            if (s.Phase == StorePhase.Deleted)
-            {
-                return s;
-            }
-            var conditions = s.Conditions;
-            foreach (var c in u.Conditions ?? [])
-            {
-                conditions = StoreConditions.Set(conditions, new StoreCondition(c.Type, c.Status, c.Reason, c.Message, now));
-            }
-            return s with
-            {
-                Phase = u.Phase ?? s.Phase,
-                Step = u.Step ?? s.Step,
-                Progress = u.Progress ?? s.Progress,
-                Url = u.Url ?? s.Url,
-                AdminUrl = u.AdminUrl ?? s.AdminUrl,
-                LastError = u.ClearError ? null : u.LastError ?? s.LastError,
-                HoldsResources = u.HoldsResources ?? s.HoldsResources,
-                Conditions = conditions,
-                UpdatedAt = now,
-            };
-        }, ct));
-    }
-
     /// <summary>
     /// The namespace (labels: managed-by, store id, owner, Pod Security), its ResourceQuota, LimitRange and
     /// deny-by-default NetworkPolicy (each applied idempotently), and the credentials Secret, created once: a retry
@@ -119,7 +77,7 @@ public sealed partial class StoreActivities(
     public async Task PrepareNamespace([ActivityTrigger] StoreRequest r, CancellationToken ct)
     {
         using var measured = metrics.Measure(r.StoreId);
-        var announced = Announce(r, "Namespace", 10, "Creating the namespace, quota, limit range, network policy and credentials", ct);
+        var announced = Announce(r, StoreStep.Namespace, 10, "Creating the namespace, quota, limit range, network policy and credentials", ct);
         var kube = await StoreClusterAsync();
         try
         {
@@ -201,25 +159,9 @@ public sealed partial class StoreActivities(
         }
     }
 
-    /// <summary>Applies a provisioning change to the store's row, unless the store is being deleted: a delete wins.</summary>
-    private Task<Store> UpdateUnlessDeletingAsync(StoreRequest r, Func<Store, Store> change, CancellationToken ct) =>
-        Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : change(s), ct));
-
     /// <summary>Shows the step the store is in (phase Provisioning) on its row.</summary>
-    private Task Announce(StoreRequest r, string step, int progress, string message, CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        return UpdateUnlessDeletingAsync(r, s => s with
-        {
-            Phase = StorePhase.Provisioning,
-            Step = step,
-            Progress = progress,
-            HoldsResources = true,
-            UpdatedAt = now,
-            Conditions = StoreConditions.Set(StoreConditions.Set(s.Conditions, new StoreCondition(StoreConditions.Reconciling, "True", step, message, now)),
-                new StoreCondition(StoreConditions.Ready, "False", "Provisioning", message, now)),
-        }, ct);
-    }
+    private Task Announce(StoreRequest r, StoreStep step, int progress, string message, CancellationToken ct) =>
+        Guard(() => registry.ApplyAsync(r.Owner, r.StoreId, new StoreEvent.StepStarted(r.Attempt, step, progress, message), time.GetUtcNow(), ct));
 
     /// <summary>
     /// `helm upgrade --install --wait` of the engine's chart, once this provisioning alone holds the release
@@ -232,7 +174,7 @@ public sealed partial class StoreActivities(
     {
         using var measured = metrics.Measure(r.StoreId);
         await OwnNamespaceAsync(r.Target, nameof(InstallRelease), ct);
-        var announced = Announce(r, "Install", 40, $"Installing the {r.Engine} chart with helm", ct);
+        var announced = Announce(r, StoreStep.Install, 40, $"Installing the {r.Engine} chart with helm", ct);
         var session = await cluster.GetAsync();
         var install = charts.Install(r.StoreId, r.Engine, new Uri(r.Url).Host, Options.Helm.Timeout);
         var version = await helm.VersionAsync();
@@ -287,20 +229,8 @@ public sealed partial class StoreActivities(
             {
                 throw new PermanentStoreException($"the rollout did not become ready: {report.Summary}");
             }
-            var now = time.GetUtcNow();
             var admin = r.Url + (r.Engine == "woocommerce" ? "/wp-admin/" : "/app");
-            await UpdateUnlessDeletingAsync(r, s => s with
-            {
-                Phase = StorePhase.Ready,
-                Step = "Ready",
-                Progress = 100,
-                Url = r.Url,
-                AdminUrl = admin,
-                LastError = null,
-                UpdatedAt = now,
-                Conditions = StoreConditions.Set(StoreConditions.Set(s.Conditions, new StoreCondition(StoreConditions.Ready, "True", "Provisioned", $"The store is up at {r.Url}", now)),
-                    new StoreCondition(StoreConditions.Reconciling, "False", "Provisioned", report.Summary, now)),
-            }, ct);
+            await Guard(() => registry.ApplyAsync(r.Owner, r.StoreId, new StoreEvent.Ready(r.Attempt, r.Url, admin, report.Summary), time.GetUtcNow(), ct));
             metrics.Complete(r.StoreId, "Ready");
             return report.Summary;
         }
@@ -322,7 +252,7 @@ public sealed partial class StoreActivities(
             {
                 return report;
             }
-            await Announce(r, "Verify", 90, $"Waiting for TLS: {report.Summary}", ct);
+            await Announce(r, StoreStep.Verify, 90, $"Waiting for TLS: {report.Summary}", ct);
             await Task.Delay(Options.Provisioning.PollInterval, time, ct);
         }
     }

@@ -14,7 +14,7 @@ public enum StorePhase
 }
 
 /// <summary>A condition in the Kubernetes style: Ready, Released, Reconciling.</summary>
-public sealed record StoreCondition(string Type, string Status, string Reason, string Message, DateTimeOffset LastTransitionTime);
+public sealed record StoreCondition(ConditionType Type, ConditionStatus Status, ConditionReason Reason, string Message, DateTimeOffset LastTransitionTime);
 
 /// <summary>A store as the API shows it (camelCase JSON).</summary>
 public sealed record Store
@@ -26,7 +26,7 @@ public sealed record Store
     public required string Owner { get; init; }
     public StorePhase Phase { get; init; }
     public IReadOnlyList<StoreCondition> Conditions { get; init; } = [];
-    public string? Step { get; init; }
+    public StoreStep? Step { get; init; }
     public int Progress { get; init; }
 
     /// <summary>While Queued: 1 for the next store to start.</summary>
@@ -58,20 +58,4 @@ public sealed record Store
 
     /// <summary>The store an orchestration instance belongs to (instance ids are {storeId}.{action}...).</summary>
     public static string? IdOfInstance(string instanceId) => instanceId.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot ? instanceId[..dot] : null;
-}
-
-/// <summary>Conditions, step and progress as a store moves along (one vocabulary, as in Flux).</summary>
-public static class StoreConditions
-{
-    public const string Ready = "Ready";
-    public const string Released = "Released";
-    public const string Reconciling = "Reconciling";
-
-    /// <summary>Replaces the condition of the same type, keeping its transition time when its status is unchanged.</summary>
-    public static IReadOnlyList<StoreCondition> Set(IReadOnlyList<StoreCondition> conditions, StoreCondition next)
-    {
-        var previous = conditions.FirstOrDefault(c => c.Type == next.Type);
-        var kept = previous is not null && previous.Status == next.Status ? next with { LastTransitionTime = previous.LastTransitionTime } : next;
-        return [.. conditions.Where(c => c.Type != next.Type), kept];
-    }
 }

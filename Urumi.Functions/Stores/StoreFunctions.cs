@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -18,15 +17,12 @@ namespace Urumi.Functions.Stores;
 /// /api/stores: create, list, read, delete and retry stores, and each store's audit timeline. Function-level:
 /// each key of Auth:Keys names its owner, who sees and changes only their stores; the admin key sees all.
 /// </summary>
-public sealed partial class StoreFunctions(
+public sealed class StoreFunctions(
     StoreRegistry registry,
-    PlanCatalog plans,
-    [FromKeyedServices(CreateRateLimit.Key)] PartitionedRateLimiter<string> rateLimiter,
     AuditTrail audit,
-    IStoreIdGenerator ids,
+    StoreAdmission admission,
     IOptions<UrumiOptions> options,
-    TimeProvider time,
-    ILogger<StoreFunctions> logger)
+    TimeProvider time)
 {
     private UrumiOptions Options => options.Value;
 
@@ -48,96 +44,31 @@ public sealed partial class StoreFunctions(
             return Problems.Create(400, "validation", "The request is not valid", "The Idempotency-Key header must be 1-200 printable characters.",
                 new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["must be 1-200 printable characters"] } });
         }
-        var (recorded, earlier) = await ReplayAsync(request, client, caller.Owner, body!, idempotencyKey, ct);
-        if (earlier is not null)
+        var answer = await admission.AdmitAsync(client, new Requester(caller.Owner, caller.Ip), body!, idempotencyKey, ct);
+        return answer switch
         {
-            return earlier;
-        }
-        if (await plans.RefusalAsync(body!.Engine, body.Plan, ct) is { } unfit)
-        {
-            return unfit;
-        }
-        // Only a request that is going to create a store spends a permit; one refused later does not give it back.
-        using var permit = rateLimiter.AttemptAcquire(caller.Ip);
-        if (!permit.IsAcquired)
-        {
-            return RateLimited(request, CreateRateLimit.RetryAfter(permit));
-        }
-        var (reserved, unavailable) = await ReserveIdAsync(client, caller.Owner, body, idempotencyKey, recorded, ct);
-        if (unavailable is not null)
-        {
-            return unavailable;
-        }
-        var id = reserved!;
-        var provisionId = Store.ProvisionInstanceId(id, 1);
-        // The claims decide, each with conditional writes, so requests that arrive together cannot both pass; the
-        // provisioning starts only once both succeeded. A refused request gives back what it claimed. If the process
-        // dies between the claims and the start, the claims are abandoned: nothing started holds them, and they are
-        // taken over after Urumi:ClaimHold (or the same request, sent again with its Idempotency-Key, starts it).
-        var now = time.GetUtcNow();
-        var storeRequest = new StoreRequest(id, body.Name, body.Engine, body.Plan, caller.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", 1, body.KeepFailed,
-            new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning), now);
-        var nameClaim = registry.ClaimNameAsync(caller.Owner, body.Name, id, now, Options.ClaimHold, Started(client, ct), ct);
-        var slotClaim = registry.ClaimActiveSlotAsync(caller.Owner, id, Options.MaxActiveStoresPerOwner, now, Options.ClaimHold, Started(client, ct), ct, newStore: true);
-        try
-        {
-            await Task.WhenAll(nameClaim, slotClaim);
-        }
-        catch
-        {
-            await GiveBackAsync();
-            throw;
-        }
-        if (nameClaim.Result is { } holder)
-        {
-            await GiveBackAsync();
-            var holding = await registry.GetAsync(holder, ct);
-            return NameTaken(body.Name, holder, $"{holder}, {holding?.Phase ?? StorePhase.Queued}");
-        }
-        if (slotClaim.Result is null)
-        {
-            await GiveBackAsync();
-            var active = (await registry.ListOwnedAsync(caller.Owner, ct)).Count(s => s.IsActive);
-            return StoreLimit(caller.Owner, Math.Max(active, Options.MaxActiveStoresPerOwner));
-        }
-
-        Task GiveBackAsync() => Task.WhenAll(
-            nameClaim is { IsCompletedSuccessfully: true, Result: null } ? registry.ReleaseClaimAsync(caller.Owner, body.Name, id, CancellationToken.None) : Task.CompletedTask,
-            slotClaim is { IsCompletedSuccessfully: true, Result: { } slot } ? registry.ReleaseClaimAsync(caller.Owner, slot, id, CancellationToken.None) : Task.CompletedTask);
-
-        FailPoints.Hit("stores.beforeStart");
-        try
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, new StartOrchestrationOptions(provisionId), CancellationToken.None);
-        }
-        catch (OrchestrationAlreadyExistsException) when (idempotencyKey is not null)
-        {
-            // The same request sent again while the first was on its way: both claimed for the same id; answer as the first.
-            return (await EarlierAnswerAsync(request, client, caller.Owner, id, ct))!;
-        }
-        return Accepted(request, client, await RecordAcceptedAsync(storeRequest, now), provisionId);
+            AdmissionAnswer.Accepted { Replayed: true } a => Accepted(request, client, await WithQueuePosition(client, a.Store, ct), a.InstanceId),
+            AdmissionAnswer.Accepted a => Accepted(request, client, a.Store, a.InstanceId),
+            AdmissionAnswer.IdempotencyKeyReused => Problems.Create(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
+                "This Idempotency-Key was first sent with a different request; send a new key for a different store.",
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["was first used for a different request"] } }),
+            AdmissionAnswer.IdempotencyKeyConflict => Problems.Create(409, "idempotency-key-conflict", "The request cannot be completed", "Send it again with a new Idempotency-Key."),
+            AdmissionAnswer.NoIdAvailable => Problems.Create(503, "store-id-unavailable", "No store id could be reserved", "Every store id proposed for this request was taken; send it again."),
+            AdmissionAnswer.PlanRefused p => p.Problem,
+            AdmissionAnswer.NameTaken n => NameTaken(n.Name, n.HolderId, $"{n.HolderId}, {n.HolderPhase}"),
+            AdmissionAnswer.StoreLimit l => StoreLimit(l.Owner, l.Active),
+            AdmissionAnswer.RateLimited r => RateLimited(request, r.RetryAfter),
+            _ => throw new InvalidOperationException($"no answer for {answer}"),
+        };
     }
 
-    /// <summary>
-    /// Writes the accepted store's row, so that the list, DELETE, retry and events see it from its 202 on, as GET
-    /// does. The provisioning's RecordStore writes the same row when it is not there (a crash or a storage error
-    /// here), so a failed write is logged and the request still accepted: it has started.
-    /// </summary>
-    private async Task<Store> RecordAcceptedAsync(StoreRequest storeRequest, DateTimeOffset now)
+    private IResult RateLimited(HttpRequest request, TimeSpan retryAfter)
     {
-        try
-        {
-            return await registry.RecordAsync(storeRequest.Queued(now), CancellationToken.None);
-        }
-        catch (Azure.RequestFailedException e)
-        {
-            AcceptedRowNotWritten(logger, storeRequest.StoreId, e);
-            return Pending(storeRequest);
-        }
+        var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
+        request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Create(429, "rate-limited", "Too many stores requested",
+            $"At most {Options.RateLimit.PermitLimit} store creations per {Options.RateLimit.WindowSeconds} s from one IP; try again in {seconds} s.");
     }
-
-    private static Func<string, Task<bool>> Started(DurableTaskClient client, CancellationToken ct) =>
-        async holder => await client.GetInstanceAsync(Store.ProvisionInstanceId(holder, 1), false, ct) is not null;
 
     private IResult StoreLimit(string owner, int active) =>
         Problems.Create(403, "store-limit", "Too many active stores",
@@ -253,14 +184,14 @@ public sealed partial class StoreFunctions(
         {
             return Problems.Create(409, "not-failed", "Only a Failed store, or one whose provisioning was ended by hand, can be retried", $"Store {id} is {store.Phase}.");
         }
-        if (!store.HoldsResources && null == await registry.ClaimActiveSlotAsync(store.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), Options.ClaimHold, Started(client, ct), ct))
+        if (!store.HoldsResources && null == await registry.ClaimActiveSlotAsync(store.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), Options.ClaimHold, StoreAdmission.Started(client, ct), ct))
         {
             return StoreLimit(store.Owner, Options.MaxActiveStoresPerOwner);
         }
         var attempt = store.Attempt + 1;
         var keepFailed = (await client.GetInstanceAsync(Store.ProvisionInstanceId(id, store.Attempt), true, ct))?.ReadInputAs<StoreRequest>()?.KeepFailed ?? false;
         var storeRequest = new StoreRequest(id, store.Name, store.Engine, store.Plan, store.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", attempt, keepFailed,
-            new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning), time.GetUtcNow());
+            new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning, Options.ClaimHold), time.GetUtcNow());
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, new StartOrchestrationOptions(Store.ProvisionInstanceId(id, attempt)), ct);
@@ -295,114 +226,11 @@ public sealed partial class StoreFunctions(
             && await client.GetInstanceAsync(Store.ProvisionInstanceId(id, 1), true, ct) is { IsCompleted: false } accepted
             && accepted.ReadInputAs<StoreRequest>() is { } first)
         {
-            store = Pending(first, accepted.CreatedAt);
+            store = StoreLifecycle.Accept(first.Accepted, accepted.CreatedAt);
         }
         return store is not null && caller.MaySee(store.Owner)
             ? (store, null)
             : (null, Problems.Create(404, "store-not-found", "No such store", $"There is no store '{id}' that this key may see."));
-    }
-
-    /// <summary>
-    /// A POST sent again with its Idempotency-Key: the record of the key's first use (in the owner's partition: another
-    /// owner's key is another record), and, when that store was already accepted, its first answer; the same key for
-    /// a different request is 422. Nothing for a request without a key, or with a key not used before.
-    /// </summary>
-    private async Task<(IdempotencyRecord? Recorded, IResult? Answer)> ReplayAsync(HttpRequest request, DurableTaskClient client, string owner,
-        StoreRequestBody body, string? idempotencyKey, CancellationToken ct)
-    {
-        if (idempotencyKey is null || await registry.FindIdempotencyKeyAsync(owner, idempotencyKey, ct) is not { } recorded)
-        {
-            return (null, null);
-        }
-        return recorded.Request != Fingerprint(body)
-            ? (recorded, KeyReused())
-            : (recorded, await EarlierAnswerAsync(request, client, owner, recorded.StoreId, ct));
-    }
-
-    /// <summary>
-    /// The id of the store a POST makes: the id its Idempotency-Key was first recorded for, or a new one (recorded
-    /// for the key, when there is one: a request that recorded the key first, however close, wins, and when that was
-    /// a different request this one is 422). 503 when no new id could be reserved.
-    /// </summary>
-    private async Task<(string? Id, IResult? Problem)> ReserveIdAsync(DurableTaskClient client, string owner, StoreRequestBody body,
-        string? idempotencyKey, IdempotencyRecord? recorded, CancellationToken ct)
-    {
-        if (recorded is not null)
-        {
-            return (recorded.StoreId, null);
-        }
-        if (await NewIdAsync(client, owner, body.Name, ct) is not { } id)
-        {
-            return (null, IdUnavailable());
-        }
-        if (idempotencyKey is null)
-        {
-            return (id, null);
-        }
-        var fingerprint = Fingerprint(body);
-        var first = await registry.RecordIdempotencyKeyAsync(owner, idempotencyKey, new IdempotencyRecord(id, fingerprint), time.GetUtcNow(), ct);
-        return first.Request == fingerprint ? (first.StoreId, null) : (null, KeyReused());
-    }
-
-    private static IResult KeyReused() =>
-        Problems.Create(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
-            "This Idempotency-Key was first sent with a different request; send a new key for a different store.",
-            new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["was first used for a different request"] } });
-
-    private IResult RateLimited(HttpRequest request, TimeSpan retryAfter)
-    {
-        var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
-        request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Problems.Create(429, "rate-limited", "Too many stores requested",
-            $"At most {Options.RateLimit.PermitLimit} store creations per {Options.RateLimit.WindowSeconds} s from one IP; try again in {seconds} s.");
-    }
-
-    /// <summary>What makes two POSTs the same request: every field of the body.</summary>
-    private static string Fingerprint(StoreRequestBody body) => JsonSerializer.Serialize(new { body.Name, body.Engine, body.Plan, body.KeepFailed });
-
-    /// <summary>
-    /// A new store id, reserved for this owner across all owners. A proposed id that is taken (reserved before, or,
-    /// for a store made before ids were reserved, recorded or provisioned) is never used: another is proposed.
-    /// Null when every try was taken.
-    /// </summary>
-    private async Task<string?> NewIdAsync(DurableTaskClient client, string owner, string name, CancellationToken ct)
-    {
-        for (var attempt = 1; attempt <= 5; attempt++)
-        {
-            var id = ids.NewId(name);
-            if (await registry.ReserveIdAsync(id, owner, time.GetUtcNow(), ct)
-                && await registry.GetAsync(id, ct) is null
-                && await client.GetInstanceAsync(Store.ProvisionInstanceId(id, 1), false, ct) is null)
-            {
-                return id;
-            }
-            IdTaken(logger, id, attempt);
-        }
-        return null;
-    }
-
-    private static IResult IdUnavailable() =>
-        Problems.Create(503, "store-id-unavailable", "No store id could be reserved", "Every store id proposed for this request was taken; send it again.");
-
-    /// <summary>
-    /// The answer a POST with an Idempotency-Key got the first time, when its store was accepted: from its first
-    /// provisioning, or from the store's row once that history was purged. Null when nothing was started yet. Only
-    /// ever the owner's own store: a store id is reserved for one owner, and anything of another owner is not shown.
-    /// </summary>
-    private async Task<IResult?> EarlierAnswerAsync(HttpRequest request, DurableTaskClient client, string owner, string id, CancellationToken ct)
-    {
-        var first = await client.GetInstanceAsync(Store.ProvisionInstanceId(id, 1), true, ct);
-        var store = await registry.GetAsync(id, ct) ?? (first?.ReadInputAs<StoreRequest>() is { } input ? Pending(input, first.CreatedAt) : null);
-        if (store is null)
-        {
-            return null;
-        }
-        if (store.Owner != owner)
-        {
-            IdOfAnotherOwner(logger, id);
-            return Problems.Create(409, "idempotency-key-conflict", "The request cannot be completed", "Send it again with a new Idempotency-Key.");
-        }
-        return Accepted(request, client, await WithQueuePosition(client, store, ct), first?.InstanceId ?? Store.ProvisionInstanceId(id, store.Attempt));
     }
 
     /// <summary>
@@ -412,8 +240,6 @@ public sealed partial class StoreFunctions(
     private static async Task<bool> ProvisioningEndedAsync(DurableTaskClient client, Store store, CancellationToken ct) =>
         store.Phase is StorePhase.Queued or StorePhase.Provisioning
         && await client.GetInstanceAsync(Store.ProvisionInstanceId(store.Id, store.Attempt), cancellation: ct) is { IsCompleted: true };
-
-    private Store Pending(StoreRequest r, DateTimeOffset? createdAt = null) => r.Queued(createdAt ?? time.GetUtcNow());
 
     /// <summary>
     /// Sets the queue position of the Queued stores: their rank among the waiting provisionings (see GateQueue), read
@@ -448,15 +274,6 @@ public sealed partial class StoreFunctions(
         }
         return found.OrderBy(i => i.CreatedAt).ToList();
     }
-
-    [LoggerMessage(4601, LogLevel.Warning, "Store id {StoreId} was proposed again (try {Attempt}): it is taken, so another is proposed")]
-    private static partial void IdTaken(ILogger logger, string storeId, int attempt);
-
-    [LoggerMessage(4603, LogLevel.Warning, "Store {StoreId} was accepted but its row could not be written: its provisioning writes it")]
-    private static partial void AcceptedRowNotWritten(ILogger logger, string storeId, Exception exception);
-
-    [LoggerMessage(4602, LogLevel.Error, "An Idempotency-Key of one owner stands for store {StoreId}, which is another owner's: nothing of it is answered")]
-    private static partial void IdOfAnotherOwner(ILogger logger, string storeId);
 
     internal static IResult Validation(Dictionary<string, string[]> errors) => Problems.Validation(errors);
 }

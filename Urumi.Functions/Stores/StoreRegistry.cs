@@ -400,8 +400,26 @@ public sealed class StoreRegistry
     }
 
     /// <summary>
+    /// Applies an event to the store's row through <see cref="StoreLifecycle.Apply"/>: Accepted writes the first row
+    /// (a row already there is what the event is applied to), any other reads the row and writes the result with its
+    /// ETag. A refused event writes nothing.
+    /// </summary>
+    public async Task<StoreTransition> ApplyAsync(string owner, string id, StoreEvent e, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (e is StoreEvent.Accepted accepted)
+        {
+            var fresh = StoreLifecycle.Accept(accepted, now);
+            var recorded = await RecordAsync(fresh, ct);
+            return ReferenceEquals(recorded, fresh) ? new(fresh, null) : StoreLifecycle.Apply(recorded, e, now);
+        }
+        StoreTransition? transition = null;
+        var written = await UpdateAsync(owner, id, s => (transition = StoreLifecycle.Apply(s, e, now)).Store!, ct);
+        return transition! with { Store = written };
+    }
+
+    /// <summary>
     /// Change, then replace with the ETag of the row the change was made to: the row this process wrote last when it
-    /// has it, else the row read. A concurrent writer (412) makes it read and apply the change again.
+    /// has it, else the row read. A concurrent writer (412) makes it read and apply the change again; no change (the same instance) writes nothing.
     /// </summary>
     public async Task<Store> UpdateAsync(string owner, string id, Func<Store, Store> change, CancellationToken ct = default)
     {
@@ -421,6 +439,16 @@ public sealed class StoreRegistry
                 (current, etag) = (ToStore(row.Value), row.Value.ETag);
             }
             var changed = change(current);
+            if (ReferenceEquals(changed, current))
+            {
+                if (!remembered)
+                {
+                    return current;
+                }
+                // The row this process wrote last may be stale: decide again on the row as it is.
+                _written.TryRemove((owner, id), out _);
+                continue;
+            }
             try
             {
                 var response = await _table.UpdateEntityAsync(ToEntity(changed), etag, TableUpdateMode.Replace, ct);
@@ -456,7 +484,7 @@ public sealed class StoreRegistry
         ["Plan"] = s.Plan,
         ["Phase"] = s.Phase.ToString(),
         ["Conditions"] = JsonSerializer.Serialize(s.Conditions, Json),
-        ["Step"] = s.Step,
+        ["Step"] = s.Step?.ToString(),
         ["Progress"] = s.Progress,
         ["Url"] = s.Url,
         ["AdminUrl"] = s.AdminUrl,
@@ -476,7 +504,7 @@ public sealed class StoreRegistry
         Plan = e.GetString("Plan"),
         Phase = Enum.Parse<StorePhase>(e.GetString("Phase")),
         Conditions = JsonSerializer.Deserialize<List<StoreCondition>>(e.GetString("Conditions") ?? "[]", Json) ?? [],
-        Step = e.GetString("Step"),
+        Step = Enum.TryParse<StoreStep>(e.GetString("Step"), out var step) ? step : null,
         Progress = e.GetInt32("Progress") ?? 0,
         Url = e.GetString("Url"),
         AdminUrl = e.GetString("AdminUrl"),

@@ -147,7 +147,7 @@ var planeCpu = Cpu.Now(self, azurite) - cpuBefore;
 var outcomes = posted.Keys.GroupBy(id => metrics.Get(id)!.Outcome).ToDictionary(g => g.Key ?? "?", g => g.Count());
 Console.WriteLine($"control plane: {planeMakespan.TotalSeconds:F1} s ({string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}"))})");
 
-// Overhead per store: the slot wait is read from the history (RecordStore done, Granted raised).
+// Overhead per store: the slot wait is read from the history (the first ApplyStoreEvent, Accepted, done; Granted raised).
 var overheads = new List<(string Id, double Ms, bool Queued)>();
 var grantedAt = new Dictionary<string, DateTimeOffset>();
 var completedAt = new Dictionary<string, DateTimeOffset>();
@@ -156,7 +156,7 @@ foreach (var (id, at) in posted)
 {
     var t = metrics.Get(id)!;
     var history = histories[id] = await durable.GetOrchestrationHistoryAsync(Store.ProvisionInstanceId(id, 1));
-    var recorded = Completion(history, nameof(StoreActivities.RecordStore));
+    var recorded = Completion(history, nameof(StoreActivities.ApplyStoreEvent));
     var granted = history.OfType<EventRaisedEvent>().First(e => e.Name == ProvisioningGate.GrantedEvent).Timestamp;
     var slotWait = granted - recorded;
     grantedAt[id] = new DateTimeOffset(granted, TimeSpan.Zero);
@@ -174,12 +174,12 @@ foreach (var (id, at) in posted)
     var history = histories[id];
     var postedAt = DateTime.UtcNow - Stopwatch.GetElapsedTime(at);
     var ready = DateTime.UtcNow - Stopwatch.GetElapsedTime(metrics.Get(id)!.CompletedTimestamp!.Value);
-    const string record = nameof(StoreActivities.RecordStore), prepare = nameof(StoreActivities.PrepareNamespace),
+    const string record = nameof(StoreActivities.ApplyStoreEvent), prepare = nameof(StoreActivities.PrepareNamespace),
         install = nameof(StoreActivities.InstallRelease), verify = nameof(StoreActivities.VerifyRollout);
     foreach (var (phase, span) in new (string, TimeSpan)[]
     {
-        ("POST to RecordStore scheduled (claims, start)", Scheduled(history, record) - postedAt),
-        ("RecordStore", Completion(history, record) - Scheduled(history, record)),
+        ("POST to the Accepted event scheduled (claims, start)", Scheduled(history, record) - postedAt),
+        ("ApplyStoreEvent (Accepted)", Completion(history, record) - Scheduled(history, record)),
         ("PrepareNamespace, from the grant", Completion(history, prepare) - Scheduled(history, prepare)),
         ("InstallRelease (with helm)", Completion(history, install) - Scheduled(history, install)),
         ("  of which not in helm", Completion(history, install) - Scheduled(history, install) - metrics.Get(id)!.Helm),
