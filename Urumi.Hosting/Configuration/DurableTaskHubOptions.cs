@@ -17,5 +17,15 @@ public sealed class DurableTaskHubOptions
     /// <summary>Orchestration episodes run at once by this process; the extension's default, 10 per processor.</summary>
     public int MaxConcurrentOrchestratorFunctions { get; set; } = 10 * Environment.ProcessorCount;
 
+    /// <summary>
+    /// Extended sessions (DurableTask.AzureStorage): after an episode the orchestration stays in memory for
+    /// <see cref="ExtendedSessionIdleTimeoutInSeconds"/>, so its next episode neither reads its history from storage nor
+    /// replays it. README, "Durable worker settings", gives the figure that chose the default.
+    /// </summary>
+    public bool ExtendedSessionsEnabled { get; set; }
+
+    /// <summary>How long an extended session waits for the orchestration's next message before it is unloaded.</summary>
+    public int ExtendedSessionIdleTimeoutInSeconds { get; set; } = 30;
+
     public AzureStorageProviderOptions StorageProvider { get; set; } = new();
 }
