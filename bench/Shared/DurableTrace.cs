@@ -14,15 +14,14 @@ internal sealed record TraceEntry(DateTime At, int EventId, IReadOnlyDictionary<
 
 /// <summary>
 /// Captures the engine's own structured logs (not the app's): orchestration episodes (DurableTask.Core 51, 52),
-/// activity runs (60, 61), history reads (DurableTask.AzureStorage 110: events read, requests, latency) and history
-/// appends (111). Registered as a logger provider with its own filter, so the app's log levels are unchanged.
+/// activity runs (60, 61) and history reads (DurableTask.AzureStorage 110: events read, requests, latency). Registered as a logger provider with its own filter, so the app's log levels are unchanged.
 /// </summary>
 internal sealed class DurableTrace : ILoggerProvider
 {
     public const int OrchestrationExecuting = 51, OrchestrationExecuted = 52, ActivityStarting = 60, ActivityCompleted = 61,
-        FetchedHistory = 110, AppendedHistory = 111;
+        FetchedHistory = 110;
 
-    private static readonly HashSet<int> _captured = [OrchestrationExecuting, OrchestrationExecuted, ActivityStarting, ActivityCompleted, FetchedHistory, AppendedHistory];
+    private static readonly HashSet<int> _captured = [OrchestrationExecuting, OrchestrationExecuted, ActivityStarting, ActivityCompleted, FetchedHistory];
     private readonly ConcurrentQueue<TraceEntry> _entries = new();
 
     public bool Recording { get; set; }

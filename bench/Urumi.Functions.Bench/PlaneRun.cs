@@ -214,7 +214,6 @@ internal static class PlaneRun
         var executing = trace.Where(e => e.EventId == DurableTrace.OrchestrationExecuting && e.At <= ready).Select(e => e.At).ToList();
         var executed = trace.Where(e => e.EventId == DurableTrace.OrchestrationExecuted && e.At <= ready).Select(e => e.At).ToList();
         var fetched = trace.Where(e => e.EventId == DurableTrace.FetchedHistory && e.At <= ready).ToList();
-        var appended = trace.Where(e => e.EventId == DurableTrace.AppendedHistory && e.At <= ready).ToList();
         var activityMs = 0.0;
         var queueMs = 0.0;
         var resultMs = 0.0;
@@ -247,7 +246,6 @@ internal static class PlaneRun
         Add(breakdown, "episodes: replay and decide (sum)", episodesMs);
         Add(breakdown, "episodes: history reads (sum of latency)", fetched.Sum(e => e.Number("LatencyMs")));
         Add(breakdown, "episodes: history events read (sum)", fetched.Sum(e => e.Number("EventCount")));
-        Add(breakdown, "episodes: history appends (sum of latency)", appended.Sum(e => e.Number("LatencyMs")));
         Add(breakdown, "activities: scheduled to started (append, work-item queue)", queueMs);
         Add(breakdown, "activities: run, outside helm and Kubernetes", activityMs - (t.Helm + t.Kubernetes).TotalMilliseconds);
         Add(breakdown, "results: activity end to the next episode (control queue)", resultMs);
