@@ -118,6 +118,8 @@ foreach (var result in results)
     Console.WriteLine($"  engine: {string.Join(", ", result.Engine.Select(e => $"{e.Key} {(e.Value is System.Collections.IDictionary d ? JsonSerializer.Serialize(d) : e.Value)}"))}");
 }
 
+IEnumerable<double> WithGate(PlaneResult r) =>
+    r.Breakdown["end to end, POST to Ready"].Zip(r.Breakdown["  helm + Kubernetes calls (in activities)"], (e, h) => e - h);
 double PerStore(TimeSpan cpu) => Math.Round(cpu.TotalMilliseconds / stores, 1);
 double P(IEnumerable<double> values, double q)
 {
@@ -152,6 +154,9 @@ var report = new
         makespanRatio = Math.Round(r.Makespan / scriptMakespan, 3),
         overheadP50Ms = Math.Round(P(r.Overheads.Select(o => o.Ms), 0.5), 1),
         overheadP90Ms = Math.Round(P(r.Overheads.Select(o => o.Ms), 0.9), 1),
+        // The same without forgiving any slot wait: in the paced mode no store should wait for a slot, so what the
+        // overhead above subtracts as one is the gate's own round trip.
+        overheadWithGateP50Ms = Math.Round(P(WithGate(r), 0.5), 1),
         queuedStores = r.Overheads.Count(o => o.Queued),
         outcomes = r.Outcomes,
         cpuMsPerStore = new { helm = PerStore(r.Cpu.Helm), process = PerStore(r.Cpu.Process), azurite = PerStore(r.Cpu.Azurite) },
@@ -169,7 +174,8 @@ Console.WriteLine(json);
 Console.WriteLine($"script makespan {scriptMakespan.TotalSeconds:F1} s");
 foreach (var r in results)
 {
-    Console.WriteLine($"[{r.Variant.Name}] makespan ratio {r.Makespan / scriptMakespan:F3} (target <= 1.10), overhead p50 {P(r.Overheads.Select(o => o.Ms), 0.5):F0} ms (target <= 150 ms)");
+    Console.WriteLine($"[{r.Variant.Name}] makespan ratio {r.Makespan / scriptMakespan:F3} (target <= 1.10), overhead p50 {P(r.Overheads.Select(o => o.Ms), 0.5):F0} ms "
+        + $"(target <= 150 ms; {P(WithGate(r), 0.5):F0} ms counting the gate's round trip)");
 }
 return results.All(r => r.Makespan / scriptMakespan <= 1.10 && P(r.Overheads.Select(o => o.Ms), 0.5) <= 150) ? 0 : 2;
 
