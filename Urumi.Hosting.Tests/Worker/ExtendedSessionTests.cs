@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Urumi.Testing;
+using Xunit.Abstractions;
 
 namespace Urumi.Hosting.Tests.Worker;
 
@@ -9,7 +10,7 @@ namespace Urumi.Hosting.Tests.Worker;
 /// its history is read from storage once; without it, once per episode. DurableTask.AzureStorage logs each read
 /// (FetchedInstanceHistory, event 110), which is what these tests count.
 /// </summary>
-public sealed class ExtendedSessionTests : IAsyncLifetime
+public sealed class ExtendedSessionTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private AzuriteServer _azurite = null!;
 
@@ -41,6 +42,25 @@ public sealed class ExtendedSessionTests : IAsyncLifetime
 
         // The start and the three activities' results: four episodes, four reads.
         Assert.True(reads.Of(instance.InstanceId) >= 4, $"{reads.Of(instance.InstanceId)} history reads");
+    }
+
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task A_worker_with_an_orchestration_waiting_for_an_event_stops_within_the_dispatchers_grace_period(string extendedSessions)
+    {
+        var worker = await DurableWorkerHost.StartAsync(_azurite, durableSettings: new Dictionary<string, string> { ["extendedSessionsEnabled"] = extendedSessions });
+        var instance = await worker.StartAsync(nameof(TestOrchestrations.Approval), input: null);
+        await Eventually.Until(() => worker.Client.GetOrchestrationStateAsync(instance), s => s?.OrchestrationStatus == DurableTask.Core.OrchestrationStatus.Running,
+            TimeSpan.FromSeconds(30), "the orchestration to wait for its event");
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await worker.DisposeAsync();
+        output.WriteLine($"extendedSessionsEnabled {extendedSessions}: stopped in {watch.Elapsed.TotalSeconds:F1} s");
+
+        // DurableTask.Core's orchestration dispatcher waits up to 8 s for work items to end; an idle session is one
+        // until the orchestration service stops, so a graceful stop costs up to that, not the 30 s idle timeout.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"stopping took {watch.Elapsed}");
     }
 
     /// <summary>Counts DurableTask.AzureStorage's FetchedInstanceHistory events per instance.</summary>
