@@ -30,6 +30,9 @@ public sealed class DurableTaskHubOptionsTests
             [D("storageProvider:leaseAcquireInterval")] = "00:00:12",
             [D("storageProvider:useTablePartitionManagement")] = "false",
             [D("storageProvider:workerId")] = "worker-a",
+            [D("extendedSessionsEnabled")] = "false",
+            [D("extendedSessionIdleTimeoutInSeconds")] = "7",
+            [D("storageProvider:controlQueueBufferThreshold")] = "100",
         });
 
         var settings = options.ToServiceSettings(NullLoggerFactory.Instance);
@@ -42,6 +45,8 @@ public sealed class DurableTaskHubOptionsTests
         Assert.Equal(
             (TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(11), TimeSpan.FromSeconds(12), false, "worker-a"),
             (settings.LeaseInterval, settings.LeaseRenewInterval, settings.LeaseAcquireInterval, settings.UseTablePartitionManagement, settings.WorkerId));
+        Assert.Equal((false, TimeSpan.FromSeconds(7), 100),
+            (settings.ExtendedSessionsEnabled, settings.ExtendedSessionIdleTimeout, settings.ControlQueueBufferThreshold));
         Assert.NotNull(settings.StorageAccountClientProvider);
     }
 
@@ -62,6 +67,8 @@ public sealed class DurableTaskHubOptionsTests
             (settings.LeaseInterval, settings.LeaseRenewInterval, settings.LeaseAcquireInterval));
         Assert.Equal((4, 32, true), (settings.PartitionCount, settings.ControlQueueBatchSize, settings.UseTablePartitionManagement));
         Assert.Equal(10 * Environment.ProcessorCount, settings.MaxConcurrentTaskActivityWorkItems);
+        Assert.Equal((true, TimeSpan.FromSeconds(30), 64), (settings.ExtendedSessionsEnabled, settings.ExtendedSessionIdleTimeout, settings.ControlQueueBufferThreshold));
+        Assert.False(engine.ExtendedSessionsEnabled);
     }
 
     [Fact]
@@ -102,6 +109,8 @@ public sealed class DurableTaskHubOptionsTests
             [D("storageProvider:leaseRenewInterval")] = "00:00:04",
             [D("storageProvider:leaseAcquireInterval")] = "00:00:00",
             [D("storageProvider:workerId")] = " ",
+            [D("extendedSessionIdleTimeoutInSeconds")] = "0",
+            [D("storageProvider:controlQueueBufferThreshold")] = "0",
         });
 
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<DurableTaskHubOptions>>().Value);
@@ -110,7 +119,8 @@ public sealed class DurableTaskHubOptionsTests
         {
             "hubName", "maxConcurrentActivityFunctions", "maxConcurrentOrchestratorFunctions", "connectionName", "partitionCount",
             "controlQueueBatchSize", "maxQueuePollingInterval", "controlQueueVisibilityTimeout", "workItemQueueVisibilityTimeout",
-            "leaseRenewInterval", "leaseAcquireInterval", "leaseInterval", "workerId",
+            "leaseRenewInterval", "leaseAcquireInterval", "leaseInterval", "workerId", "extendedSessionIdleTimeoutInSeconds",
+            "controlQueueBufferThreshold",
         };
         Assert.Equal(settings.Length, error.Failures.Count());
         Assert.All(settings, s => Assert.Single(error.Failures, f => f.StartsWith($"extensions:durableTask:", StringComparison.Ordinal)

@@ -7,6 +7,7 @@ using DurableTask.Core.Serializing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 using Urumi.Testing;
 using Urumi.Hosting.Configuration;
@@ -46,8 +47,11 @@ public sealed class DurableWorkerHost : IAsyncDisposable
 
     /// <summary>Starts a worker on the hub (a new one by default); workers given the same probes share what they saw.</summary>
     /// <param name="pollingInterval">maxQueuePollingInterval: 100 ms unless given; null for the self-host's default.</param>
+    /// <param name="durableSettings">More host.json settings, keys relative to extensions:durableTask.</param>
+    /// <param name="logs">A logger provider that also gets the host's logs (the engine's included).</param>
     public static async Task<DurableWorkerHost> StartAsync(
-        AzuriteServer azurite, string? hubName = null, ProbeLog? probes = null, string? pollingInterval = "00:00:00.100")
+        AzuriteServer azurite, string? hubName = null, ProbeLog? probes = null, string? pollingInterval = "00:00:00.100",
+        IReadOnlyDictionary<string, string>? durableSettings = null, ILoggerProvider? logs = null)
     {
         hubName ??= NewHubName();
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -61,7 +65,17 @@ public sealed class DurableWorkerHost : IAsyncDisposable
         {
             builder.Configuration[$"{DurableTaskHubOptions.Section}:storageProvider:maxQueuePollingInterval"] = pollingInterval;
         }
-        builder.Services.AddLogging();
+        foreach (var (key, value) in durableSettings ?? new Dictionary<string, string>())
+        {
+            builder.Configuration[$"{DurableTaskHubOptions.Section}:{key}"] = value;
+        }
+        builder.Services.AddLogging(logging =>
+        {
+            if (logs is not null)
+            {
+                logging.AddProvider(logs);
+            }
+        });
         builder.Services.AddSingleton(probes ?? new ProbeLog());
         builder.Services.AddScoped<ScopedProbe>();
         builder.Services.AddDurableTaskHub(builder.Configuration);

@@ -27,6 +27,9 @@ public sealed class AzureStorageProviderOptions
     /// <summary>Messages fetched per control-queue read; the extension's default and Azure Queues' maximum.</summary>
     public int ControlQueueBatchSize { get; set; } = 32;
 
+    /// <summary>Control-queue messages a worker holds in memory, fetched but not yet processed; the extension's default.</summary>
+    public int ControlQueueBufferThreshold { get; set; } = 64;
+
     /// <summary>
     /// The longest wait between two reads of an empty queue (reads back off up to it). The extension's 30 s means a
     /// message reaching an idle worker, like a second worker's partition, waits up to 30 s; 1 s bounds that wait

@@ -17,5 +17,19 @@ public sealed class DurableTaskHubOptions
     /// <summary>Orchestration episodes run at once by this process; the extension's default, 10 per processor.</summary>
     public int MaxConcurrentOrchestratorFunctions { get; set; } = 10 * Environment.ProcessorCount;
 
+    /// <summary>
+    /// Extended sessions (DurableTask.AzureStorage): after an episode the orchestration stays in memory for
+    /// <see cref="ExtendedSessionIdleTimeoutInSeconds"/>, so its next episode neither reads its history from storage nor
+    /// replays it. On here (the extension's default is off): in the store bench it cut the overhead per store from
+    /// 3.9 s to 2.5 s at p50 and the provisioning gate's history reads (160 events each) to none (bench/README.md).
+    /// </summary>
+    public bool ExtendedSessionsEnabled { get; set; } = true;
+
+    /// <summary>
+    /// How long an extended session waits for the orchestration's next message before it is unloaded (the extension's
+    /// 30 s): longer than a helm install, so a store's orchestration stays loaded from its start to Ready.
+    /// </summary>
+    public int ExtendedSessionIdleTimeoutInSeconds { get; set; } = 30;
+
     public AzureStorageProviderOptions StorageProvider { get; set; } = new();
 }

@@ -33,6 +33,10 @@ public sealed partial class DurableTaskHubOptionsValidator : IValidateOptions<Du
         {
             yield return $"{Prefix}maxConcurrentOrchestratorFunctions must be at least 1 (is {options.MaxConcurrentOrchestratorFunctions})";
         }
+        if (options.ExtendedSessionIdleTimeoutInSeconds is < 1 or > 600)
+        {
+            yield return $"{Prefix}extendedSessionIdleTimeoutInSeconds must be between 1 and 600 (is {options.ExtendedSessionIdleTimeoutInSeconds})";
+        }
         foreach (var problem in StorageProblems(options.StorageProvider))
         {
             yield return problem;
@@ -53,6 +57,10 @@ public sealed partial class DurableTaskHubOptionsValidator : IValidateOptions<Du
         if (storage.ControlQueueBatchSize is < 1 or > 32)
         {
             yield return $"{Storage}controlQueueBatchSize must be between 1 and 32, Azure Queues' largest read (is {storage.ControlQueueBatchSize})";
+        }
+        if (storage.ControlQueueBufferThreshold is < 1 or > 1000)
+        {
+            yield return $"{Storage}controlQueueBufferThreshold must be between 1 and 1000 (is {storage.ControlQueueBufferThreshold})";
         }
         if (storage.MaxQueuePollingInterval <= TimeSpan.Zero || storage.MaxQueuePollingInterval > TimeSpan.FromMinutes(10))
         {

@@ -36,8 +36,8 @@ internal static class EffectiveSettings
             ["leaseInterval"] = Seconds(storage.LeaseInterval),
             ["leaseAcquireInterval"] = Seconds(storage.LeaseAcquireInterval),
             ["partitionManagement"] = storage.UseTablePartitionManagement ? "table" : "blob",
-            // Urumi.Hosting does not turn on DurableTask.AzureStorage's extended sessions (ExtendedSessionsEnabled).
-            ["extendedSessions"] = "off",
+            ["controlQueueBufferThreshold"] = storage.ControlQueueBufferThreshold.ToString(CultureInfo.InvariantCulture),
+            ["extendedSessions"] = options.ExtendedSessionsEnabled ? $"on, idle timeout {options.ExtendedSessionIdleTimeoutInSeconds} s" : "off",
         };
     }
 }

@@ -36,6 +36,15 @@ internal static class Recovery
         await using var sim = await Sim.StartAsync(new KubeSimOptions());
         var hub = "recovery" + Guid.NewGuid().ToString("N")[..8];
         var settings = Settings(sim, stores, concurrency);
+        // --setting NAME=VALUE: an app setting (environment variable) for the workers, e.g.
+        // AzureFunctionsJobHost__extensions__durableTask__extendedSessionsEnabled=false, to compare against the shipped ones.
+        for (var i = 0; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--setting" && args[i + 1].Split('=', 2) is [var key, var value])
+            {
+                settings[key] = value;
+            }
+        }
         await using var first = await FunctionApp.StartAsync(azurite.ConnectionString, hub, settings, Repo.FunctionsDll);
         await using var second = failover ? await FunctionApp.StartAsync(azurite.ConnectionString, hub, settings, Repo.FunctionsDll) : null;
         var partitionOwners = failover ? await WaitForTwoPartitionOwnersAsync(azurite.ConnectionString, hub) : 1;
