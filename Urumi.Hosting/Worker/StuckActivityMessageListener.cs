@@ -8,7 +8,7 @@ namespace Urumi.Hosting.Worker;
 /// believes in flight (AssertFailure, event 105: "Work item queue message with ID = {id} is being processed multiple
 /// times concurrently.") on one task hub, and completes <see cref="Stuck"/> with the message id once
 /// <see cref="DroppedRedeliveries"/> says that message is stuck. The event text is DurableTask.AzureStorage 2.11.2's
-/// (AzureStorageOrchestrationService.LockNextTaskActivityWorkItem); StuckActivityMessageListenerTests pins it.
+/// (AzureStorageOrchestrationService.LockNextTaskActivityWorkItem); the Azurite-restart test fails if it changes.
 /// </summary>
 public sealed partial class StuckActivityMessageListener : EventListener
 {
