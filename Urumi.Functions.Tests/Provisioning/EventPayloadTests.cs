@@ -50,8 +50,9 @@ public sealed class EventPayloadTests(AzuriteFixture fixture)
     {
         await using var plane = await ControlPlane.StartAsync(fixture.Azurite);
         var gate = $"/runtime/webhooks/durabletask/instances/{ProvisioningGate.InstanceId}";
-        await Eventually.Until(() => plane.Admin.GetAsync(gate), r => r.StatusCode == HttpStatusCode.Accepted,
-            TimeSpan.FromSeconds(60), "the gate to run");
+        await Eventually.Until(async () => await plane.Admin.GetAsync(gate) is { IsSuccessStatusCode: true } r
+                ? await r.Content.ReadFromJsonAsync<JsonObject>() : null,
+            s => (string?)s?["runtimeStatus"] == "Running", TimeSpan.FromSeconds(60), "the gate to run");
 
         var refused = await plane.Admin.PostAsync($"{gate}/raiseEvent/{ProvisioningGate.SignalEvent}",
             new StringContent("{\"op\":\"Explode\"}", Encoding.UTF8, "application/json"));

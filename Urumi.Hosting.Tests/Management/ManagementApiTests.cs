@@ -175,7 +175,7 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
         var refused = await Http.PostAsync($"{Base}/instances/{id}/raiseEvent/approval",
             new StringContent(body, Encoding.UTF8, "application/json"));
         var unregistered = await PostStatusAsync($"/instances/{id}/raiseEvent/SomethingElse", Json("anything"));
-        var read = await PostStatusAsync($"/instances/{id}/raiseEvent/Approval", Json(new { approved = true, by = "ana" }));
+        var read = await PostStatusAsync($"/instances/{id}/raiseEvent/Approval", Json(new Decision(true, "ana")));
 
         var problem = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
