@@ -16,7 +16,7 @@ public sealed class StorageOutageTests
             await ControlPlane.CreateStoreAsync(alice, "outage-c")];
 
         await StorageOutage.StrandAnActivityAsync(azurite, plane.App,
-            async () => (string?)(await ControlPlane.GetStoreAsync(alice, ids[0]))["step"] == "InstallRelease");
+            async () => (string?)(await ControlPlane.GetStoreAsync(alice, ids[0]))["step"] == "Install");
 
         foreach (var id in ids)
         {
