@@ -68,6 +68,7 @@ public static class ServiceRegistration
     public static IServiceCollection AddProvisioning(this IServiceCollection services)
     {
         services.AddSingleton<ProvisioningMetrics>();
+        services.AddSingleton(ProvisioningEvents.Known);
         services.AddHostedService<ProvisioningGateKeeper>();
         return services;
     }

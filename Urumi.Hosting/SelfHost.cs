@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
@@ -59,28 +60,34 @@ public sealed class SelfHostBuilder
         var routePrefix = app.Configuration[$"{FunctionsHostConfiguration.HostSection}:extensions:http:routePrefix"] ?? "api";
         app.MapHttpFunctions(_httpFunctions, routePrefix);
         app.MapDurableSelfHostManagement();
-        MapStaticSite(app);
+        MapStaticSite(app, routePrefix);
         app.MapGet("/alive", () => Results.Ok(new { status = "Alive" }));
         app.MapGet("/health", HealthAsync);
         return app;
     }
 
     /// <summary>
-    /// The built single-page app in Hosting:StaticFiles (dashboard/dist under the content root by default), served at
-    /// `/` when it has an index.html; a GET that no function, file or /api|/runtime route answers gets its index.html,
-    /// so client routes survive a reload.
+    /// The built single-page app (<see cref="StaticSite"/>) at `/` when there is one; a GET that no function, file or
+    /// route under the route prefix or /runtime answers gets its index.html, so client routes survive a reload. The
+    /// route prefix itself (`GET /api`) is a 404 problem, not the site.
     /// </summary>
-    private static void MapStaticSite(WebApplication app)
+    private static void MapStaticSite(WebApplication app, string routePrefix)
     {
-        var site = Path.GetFullPath(app.Configuration["Hosting:StaticFiles"] ?? "dashboard/dist", app.Environment.ContentRootPath);
-        if (!File.Exists(Path.Combine(site, "index.html")))
+        var prefix = routePrefix.Trim('/');
+        if (prefix.Length > 0)
+        {
+            app.MapGet("/" + prefix, () => Problems.Create(404, "not-found", "Not found",
+                $"/{prefix} itself is not a route: the API's routes are under /{prefix}/ (see the README)."));
+        }
+        if (StaticSite.Find(app.Configuration, app.Environment.ContentRootPath) is not { } site)
         {
             return;
         }
-        var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(site);
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
-        app.MapFallbackToFile("{*path:nonfile:regex(^(?!api/|runtime/).*$)}", "index.html", new StaticFileOptions { FileProvider = files });
+        var reserved = prefix.Length > 0 ? $"{Regex.Escape(prefix)}|runtime" : "runtime";
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = site.Files });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = site.Files });
+        app.MapFallbackToFile($"{{*path:nonfile:regex(^(?!({reserved})(/|$)).*$)}}", "index.html",
+            new StaticFileOptions { FileProvider = site.Files });
     }
 
     /// <summary>

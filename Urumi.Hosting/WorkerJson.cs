@@ -10,8 +10,10 @@ namespace Urumi.Hosting;
 /// </summary>
 public static class WorkerJson
 {
-    public static JsonDataConverter Converter { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter() },
-    });
+    };
+
+    public static JsonDataConverter Converter { get; } = new(Options);
 }

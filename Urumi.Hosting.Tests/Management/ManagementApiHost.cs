@@ -20,6 +20,7 @@ public sealed class ManagementApiHost : IAsyncLifetime
 {
     public const string AdminKeyHeader = "x-admin-key";
     public const string AdminKey = "test-admin-key";
+    public const string ApprovalEvent = "Approval";
     private WebApplication? _app;
 
     public DurableTaskEngine Engine { get; } = new();
@@ -41,6 +42,7 @@ public sealed class ManagementApiHost : IAsyncLifetime
             TestOrchestrations.Failing,
             TestOrchestrations.Parent,
         ]));
+        builder.Services.AddSingleton(new KnownEvents().Add<Decision>(TestOrchestrations.Approval, ApprovalEvent));
         _app = builder.Build();
         _app.MapDurableTaskManagementApi().AddEndpointFilter(async (context, next) =>
             context.HttpContext.Request.Headers[AdminKeyHeader] == AdminKey

@@ -152,6 +152,41 @@ public sealed class ManagementApiTests(ManagementApiHost host) : IClassFixture<M
     }
 
     [Fact]
+    public async Task An_event_payload_its_orchestrator_cannot_read_fails_the_instance_when_sent_past_the_API()
+    {
+        var id = await StartApprovalAsync("unreadable-direct");
+
+        await host.Engine.Client.RaiseEventAsync(id, ManagementApiHost.ApprovalEvent, "yes");
+
+        await WaitStatusAsync(id, "Failed");
+    }
+
+    [Theory]
+    [InlineData("\"yes\"")]
+    [InlineData("{\"approved\":\"maybe\",\"by\":\"ana\"}")]
+    [InlineData("{\"approved\":true}")]
+    [InlineData("null")]
+    [InlineData("")]
+    public async Task Raising_a_registered_event_with_a_payload_its_orchestrator_cannot_read_is_400_and_it_keeps_waiting(
+        string body)
+    {
+        var id = await StartApprovalAsync("unreadable");
+
+        var refused = await Http.PostAsync($"{Base}/instances/{id}/raiseEvent/approval",
+            new StringContent(body, Encoding.UTF8, "application/json"));
+        var unregistered = await PostStatusAsync($"/instances/{id}/raiseEvent/SomethingElse", Json("anything"));
+        var read = await PostStatusAsync($"/instances/{id}/raiseEvent/Approval", Json(new Decision(true, "ana")));
+
+        var problem = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("https://urumi.dev/problems/invalid-event-payload", problem["type"]!.GetValue<string>());
+        Assert.Contains("as a JSON object of Decision", problem["errors"]!["body"]![0]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Accepted, unregistered);
+        Assert.Equal(HttpStatusCode.Accepted, read);
+        Assert.Equal("ana", (await WaitStatusAsync(id, "Completed"))["output"]!["By"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Terminate_suspend_and_resume_are_202_and_take_effect()
     {
         var id = await StartApprovalAsync("control");

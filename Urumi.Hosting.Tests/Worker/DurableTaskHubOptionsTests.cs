@@ -149,6 +149,26 @@ public sealed class DurableTaskHubOptionsTests
         Assert.Same(service, services.GetRequiredService<DurableTask.Core.IOrchestrationServiceClient>());
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("UrumiHub")]
+    [InlineData("")]
+    public void The_task_hub_name_the_app_reads_is_the_one_the_worker_binds(string? hubName)
+    {
+        var values = new Dictionary<string, string?> { ["AzureWebJobsStorage"] = Connection };
+        if (hubName is not null)
+        {
+            values[D("hubName")] = hubName;
+        }
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+
+        var read = TaskHub.Name(configuration);
+        var bound = configuration.GetSection(DurableTaskHubOptions.Section).Get<DurableTaskHubOptions>() ?? new DurableTaskHubOptions();
+
+        Assert.Equal(bound.HubName, read);
+        Assert.Equal(hubName ?? TaskHub.DefaultName, read);
+    }
+
     private static DurableTaskHubOptions Bind(Dictionary<string, string?> values) =>
         Services(values).GetRequiredService<IOptions<DurableTaskHubOptions>>().Value;
 

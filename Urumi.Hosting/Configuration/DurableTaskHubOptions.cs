@@ -8,8 +8,8 @@ public sealed class DurableTaskHubOptions
 {
     public const string Section = FunctionsHostConfiguration.HostSection + ":extensions:durableTask";
 
-    /// <summary>The task hub: the name prefix of its queues, tables and blob containers.</summary>
-    public string HubName { get; set; } = "TestHubName";
+    /// <summary>The task hub: the name prefix of its queues, tables and blob containers (see <see cref="TaskHub"/>).</summary>
+    public string HubName { get; set; } = TaskHub.DefaultName;
 
     /// <summary>Activities run at once by this process; the extension's default, 10 per processor.</summary>
     public int MaxConcurrentActivityFunctions { get; set; } = 10 * Environment.ProcessorCount;

@@ -159,8 +159,12 @@ public static class DurableTaskManagementApi
         string instanceId, string eventName, HttpRequest request, DurableTaskClient client, CancellationToken ct)
     {
         var (payload, error) = await ReadJsonAsync(request, ct);
+        var events = request.HttpContext.RequestServices.GetService<KnownEvents>();
         return error ?? await ControlAsync(
-            client, instanceId, ct, () => client.RaiseEventAsync(instanceId, eventName, payload, ct));
+            client, instanceId, ct, () => client.RaiseEventAsync(instanceId, eventName, payload, ct),
+            metadata => events?.Problem(metadata.Name, eventName, payload as JsonElement?) is { } problem
+                ? ManagementProblems.Create(400, "invalid-event-payload", "The event's payload cannot be read", problem, "body")
+                : null);
     }
 
     private static Task<IResult> TerminateAsync(
@@ -194,9 +198,13 @@ public static class DurableTaskManagementApi
         }
     }
 
-    /// <summary>An operation on a live instance: 404 when there is none, 410 when it has already ended.</summary>
+    /// <summary>
+    /// An operation on a live instance: 404 when there is none, 410 when it has already ended, else
+    /// <paramref name="check"/>'s problem, if any, before anything is sent.
+    /// </summary>
     private static async Task<IResult> ControlAsync(
-        DurableTaskClient client, string instanceId, CancellationToken ct, Func<Task> action)
+        DurableTaskClient client, string instanceId, CancellationToken ct, Func<Task> action,
+        Func<OrchestrationMetadata, IResult?>? check = null)
     {
         var metadata = await client.GetInstanceAsync(instanceId, cancellation: ct);
         if (metadata is null)
@@ -207,6 +215,10 @@ public static class DurableTaskManagementApi
         {
             return ManagementProblems.Create(410, "instance-completed", "Instance already completed",
                 $"Instance '{instanceId}' is {metadata.RuntimeStatus}.");
+        }
+        if (check?.Invoke(metadata) is { } problem)
+        {
+            return problem;
         }
         await action();
         return Results.Accepted();

@@ -50,7 +50,10 @@ const storesRoute = createRoute({ getParentRoute: () => rootRoute, path: '/', va
 export const storeRoute = createRoute({ getParentRoute: () => rootRoute, path: '/stores/$id', component: StorePage });
 const auditRoute = createRoute({ getParentRoute: () => rootRoute, path: '/audit', validateSearch: validateAuditSearch, component: AuditPage });
 
-export const router = createRouter({ routeTree: rootRoute.addChildren([storesRoute, storeRoute, auditRoute]) });
+// The path index.html's <base> names: `/`, or the Dashboard function's path under the Functions host.
+const basepath = new URL(document.baseURI).pathname.replace(/\/$/, '') || '/';
+
+export const router = createRouter({ routeTree: rootRoute.addChildren([storesRoute, storeRoute, auditRoute]), basepath });
 export { storesRoute, auditRoute };
 
 declare module '@tanstack/react-router' {
