@@ -86,7 +86,7 @@ public static class ProvisionStore
             HoldsResources: !cleaned || r.KeepFailed,
             Conditions: [new(StoreConditions.Reconciling, "False", "ProvisioningFailed", reason)]), retry);
         Release(context);
-        await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed"));
+        await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed", r.Engine, r.RequestedAt));
         return new ProvisionResult("Failed", reason + kept);
     }
 
@@ -162,7 +162,7 @@ public static class ProvisionStore
         Release(context);
         await context.CallActivityAsync<Store>(nameof(StoreActivities.UpdateStore), new StoreUpdate(r.StoreId, r.Owner, StorePhase.Failed, "Failed", 100, LastError: reason,
             Conditions: [new(StoreConditions.Ready, "False", "ProvisioningFailed", reason), new(StoreConditions.Reconciling, "False", "ProvisioningFailed", reason)]), retry);
-        await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed"));
+        await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed", r.Engine, r.RequestedAt));
         return new ProvisionResult("Failed", reason);
     }
 

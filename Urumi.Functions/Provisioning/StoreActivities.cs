@@ -205,20 +205,32 @@ public sealed partial class StoreActivities(
     private Task<Store> UpdateUnlessDeletingAsync(StoreRequest r, Func<Store, Store> change, CancellationToken ct) =>
         Guard(() => registry.UpdateAsync(r.Owner, r.StoreId, s => s.Phase is StorePhase.Deleted or StorePhase.Deleting ? s : change(s), ct));
 
-    /// <summary>Shows the step the store is in (phase Provisioning) on its row.</summary>
-    private Task Announce(StoreRequest r, string step, int progress, string message, CancellationToken ct)
+    /// <summary>
+    /// Shows the step the store is in (phase Provisioning) on its row; the first one, leaving Queued, records how long
+    /// the store waited at the gate.
+    /// </summary>
+    private async Task Announce(StoreRequest r, string step, int progress, string message, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        return UpdateUnlessDeletingAsync(r, s => s with
+        DateTimeOffset? queuedSince = null;
+        await UpdateUnlessDeletingAsync(r, s =>
         {
-            Phase = StorePhase.Provisioning,
-            Step = step,
-            Progress = progress,
-            HoldsResources = true,
-            UpdatedAt = now,
-            Conditions = StoreConditions.Set(StoreConditions.Set(s.Conditions, new StoreCondition(StoreConditions.Reconciling, "True", step, message, now)),
-                new StoreCondition(StoreConditions.Ready, "False", "Provisioning", message, now)),
+            queuedSince = s.Phase == StorePhase.Queued ? s.UpdatedAt : null;
+            return s with
+            {
+                Phase = StorePhase.Provisioning,
+                Step = step,
+                Progress = progress,
+                HoldsResources = true,
+                UpdatedAt = now,
+                Conditions = StoreConditions.Set(StoreConditions.Set(s.Conditions, new StoreCondition(StoreConditions.Reconciling, "True", step, message, now)),
+                    new StoreCondition(StoreConditions.Ready, "False", "Provisioning", message, now)),
+            };
         }, ct);
+        if (queuedSince is { } since)
+        {
+            metrics.SlotGranted(r.Engine, since);
+        }
     }
 
     /// <summary>
@@ -301,7 +313,7 @@ public sealed partial class StoreActivities(
                 Conditions = StoreConditions.Set(StoreConditions.Set(s.Conditions, new StoreCondition(StoreConditions.Ready, "True", "Provisioned", $"The store is up at {r.Url}", now)),
                     new StoreCondition(StoreConditions.Reconciling, "False", "Provisioned", report.Summary, now)),
             }, ct);
-            metrics.Complete(r.StoreId, "Ready");
+            metrics.Complete(r.StoreId, "Ready", r.Engine, r.RequestedAt);
             return report.Summary;
         }
     }
@@ -387,7 +399,8 @@ public sealed partial class StoreActivities(
 
     /// <summary>Records that a provisioning ended (and logs how much of it was helm and Kubernetes).</summary>
     [Function(nameof(ReportTimings))]
-    public void ReportTimings([ActivityTrigger] StoreTimingReport report) => metrics.Complete(report.StoreId, report.Outcome);
+    public void ReportTimings([ActivityTrigger] StoreTimingReport report) =>
+        metrics.Complete(report.StoreId, report.Outcome, report.Engine ?? "", report.RequestedAt);
 
     private async Task<StoreCluster> StoreClusterAsync() => new((await cluster.GetAsync()).Kubernetes);
 
@@ -456,4 +469,4 @@ public sealed partial class StoreActivities(
     private static partial void GateHoldersEnded(ILogger logger, string holders);
 }
 
-public sealed record StoreTimingReport(string StoreId, string Outcome);
+public sealed record StoreTimingReport(string StoreId, string Outcome, string? Engine = null, DateTimeOffset RequestedAt = default);
