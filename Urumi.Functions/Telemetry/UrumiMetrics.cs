@@ -9,8 +9,14 @@ namespace Urumi.Functions.Telemetry;
 /// </summary>
 public static class UrumiMetrics
 {
-    public const string Stores = "urumi.stores";
-    public const string QueueLength = "urumi.provisioning.queue.length";
+    private static StoreCounts? _storeCounts;
+
+    public static readonly ObservableGauge<long> Stores = UrumiTelemetry.Meter.CreateObservableGauge(
+        "urumi.stores", () => _storeCounts?.ByPhase() ?? [], null, "Stores in the registry, by phase.");
+
+    public static readonly ObservableGauge<long> QueueLength = UrumiTelemetry.Meter.CreateObservableGauge(
+        "urumi.provisioning.queue.length", () => _storeCounts is { } counts ? [new Measurement<long>(counts.Queued())] : Array.Empty<Measurement<long>>(),
+        null, "Stores waiting for a provisioning slot (phase Queued).");
 
     public static readonly Histogram<double> ProvisioningDuration = UrumiTelemetry.Meter.CreateHistogram<double>(
         "urumi.provisioning.duration", "s", "From the request to Ready or Failed, per provisioning attempt.");
@@ -24,12 +30,8 @@ public static class UrumiMetrics
     public static readonly Counter<long> HelmFailures = UrumiTelemetry.Meter.CreateCounter<long>(
         "urumi.helm.failures", null, "helm runs that failed, by command and reason.");
 
-    /// <summary>The gauges read <paramref name="counts"/>'s last snapshot of the registry: a scrape costs no storage call.</summary>
-    public static void ObserveStores(StoreCounts counts)
-    {
-        UrumiTelemetry.Meter.CreateObservableGauge(Stores, () => counts.ByPhase(), null, "Stores in the registry, by phase.");
-        UrumiTelemetry.Meter.CreateObservableGauge(QueueLength, () => counts.Queued(), null, "Stores waiting for a provisioning slot (phase Queued).");
-    }
+    /// <summary>The gauges read <paramref name="counts"/>'s last snapshot of the registry: a collection costs no storage call.</summary>
+    public static void ObserveStores(StoreCounts counts) => _storeCounts = counts;
 
     public static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
 }
