@@ -33,18 +33,21 @@ public static class TelemetryRegistration
 
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(ServiceName))
-            .WithTracing(t => t
-                .SetSampler(new ParentBasedSampler(new UntracedClientCallsDropped()))
-                .AddSource(UrumiTelemetry.Name, DurableTaskSource)
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsScrape(context.Request.Path))
-                .AddHttpClientInstrumentation())
             .WithMetrics(m => m
                 .AddMeter(UrumiTelemetry.Name)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
+        // Spans are recorded only when they go somewhere: without an OTLP endpoint no span is even created.
         if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            telemetry.WithLogging().UseOtlpExporter();
+            telemetry
+                .WithTracing(t => t
+                    .SetSampler(new ParentBasedSampler(new UntracedClientCallsDropped()))
+                    .AddSource(UrumiTelemetry.Name, DurableTaskSource)
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsScrape(context.Request.Path))
+                    .AddHttpClientInstrumentation())
+                .WithLogging()
+                .UseOtlpExporter();
         }
         if (configuration.GetValue<bool>($"{TelemetryOptions.Section}:{nameof(TelemetryOptions.Prometheus)}"))
         {
