@@ -57,6 +57,9 @@ public sealed class TracingTests(AzuriteFixture fixture)
             steps[1].StartNanos, helm.StartNanos, steps[2].StartNanos];
         Assert.True(starts.Zip(starts.Skip(1)).All(p => p.First <= p.Second), "spans out of order: " + string.Join(", ", starts));
 
+        // The app's log lines written inside the trace name it (the console shows the trace and span as a scope).
+        Assert.Contains($"TraceId:{caller}", plane.App.Output, StringComparison.Ordinal);
+
         // No secret in any span the process exported: the store's generated credentials, the API token, keys.
         var secret = await plane.Sim.Client.CoreV1.ReadNamespacedSecretAsync(StoreResources.SecretName(id), id);
         var secrets = secret.Data.Values.Select(v => Encoding.UTF8.GetString(v)).ToList();
