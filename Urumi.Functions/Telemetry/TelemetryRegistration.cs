@@ -37,7 +37,7 @@ public static class TelemetryRegistration
                 .AddMeter(UrumiTelemetry.Name)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
-        // Spans are recorded only when they go somewhere: without an OTLP endpoint no span is even created.
+        // Spans are recorded only when they go somewhere: without an OTLP endpoint nothing listens to the sources.
         if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             telemetry
