@@ -3,6 +3,7 @@ using System.Text;
 using k8s;
 using Urumi.Functions.Provisioning;
 using Urumi.Functions.Tests.Support;
+using Urumi.KubeSim.Faults;
 using Urumi.Testing;
 
 namespace Urumi.Functions.Tests.Telemetry;
@@ -74,6 +75,39 @@ public sealed class TracingTests(AzuriteFixture fixture)
                 Assert.DoesNotContain(secrets, s => text.Contains(s, StringComparison.Ordinal));
             }
         }
+    }
+
+    [Fact]
+    public async Task A_provisioning_that_outlives_its_control_plane_process_finishes_in_the_trace_of_its_POST()
+    {
+        // Arrange: WordPress pods that do not become ready, so helm is still waiting when the process is killed.
+        await using var receiver = OtlpReceiver.Start();
+        await using var plane = await ControlPlane.StartAsync(fixture.Azurite, settings: receiver.Settings());
+        using var alice = plane.As(ControlPlane.AliceKey);
+        var caller = ActivityTraceId.CreateRandom();
+        alice.DefaultRequestHeaders.Add("traceparent", $"00-{caller}-{ActivitySpanId.CreateRandom()}-01");
+        plane.Sim.Server.Faults.FailPods(new PodFault(PodFailure.ProbeFailure, LabelSelector: "app.kubernetes.io/component=wordpress"));
+        var id = await ControlPlane.CreateStoreAsync(alice, "restarted");
+        await Eventually.Until(() => ControlPlane.GetStoreAsync(plane.Admin, id), s => (string?)s["step"] == "Install", TimeSpan.FromSeconds(60), "helm to run");
+
+        // Act: kill -9 and start again; the new process finishes the provisioning from its history.
+        plane.App.Kill();
+        plane.Sim.Server.Faults.Clear();
+        await plane.App.RestartAsync();
+        await plane.WaitForPhaseAsync(id, "Ready", TimeSpan.FromMinutes(3));
+
+        // Assert: the steps run by the new process are in the POST's trace, under the orchestration's span.
+        // (The orchestration's span reaches the receiver when the orchestration ends, after Ready is written.)
+        var trace = await Eventually.Until(
+            () => Task.FromResult(receiver.Spans.Where(s => s.TraceId == caller.ToString()).ToList()),
+            spans => spans.Any(s => s.Name == "activity:VerifyRollout" && s.Kind == OtlpSpan.KindServer)
+                && spans.Any(s => s.Name == "orchestration:ProvisionStore"),
+            TimeSpan.FromSeconds(60),
+            "the spans of the restarted process to reach the receiver");
+        var create = Assert.Single(trace, s => s.Name == "create_orchestration:ProvisionStore");
+        var verify = trace.Single(s => s.Name == "activity:VerifyRollout" && s.Kind == OtlpSpan.KindServer);
+        Assert.True(DescendsFrom(trace, verify, create), "VerifyRollout is not under the create span of the POST: " + string.Join("; ", trace));
+        Assert.Contains(trace, s => s.Name == "helm upgrade");
     }
 
     private static bool DescendsFrom(List<OtlpSpan> trace, OtlpSpan span, OtlpSpan ancestor)
