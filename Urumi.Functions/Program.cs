@@ -1,4 +1,5 @@
 using Urumi.Functions;
+using Urumi.Functions.Telemetry;
 using Urumi.Hosting;
 
 // The Urumi control plane: an Azure Functions isolated app. Started by the Functions host (func start, Azure), the
@@ -11,5 +12,6 @@ var app = FunctionsApp.Create(args, typeof(ServiceRegistration).Assembly, (servi
     .AddGuardrails()                            // rate limit on creates
     .AddProvisioning()                          // activities' services and the provisioning gate
     .AddAudit()                                 // timelines from orchestration histories
-    .AddHealth());                              // /api/health: storage, cluster, provisioning
+    .AddHealth()                                // /api/health: storage, cluster, provisioning
+    .AddTelemetry(configuration));              // OpenTelemetry: traces, metrics, logs (OTLP, /metrics)
 await app.RunAsync();

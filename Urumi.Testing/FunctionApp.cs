@@ -54,6 +54,16 @@ public sealed class FunctionApp : IAsyncDisposable
 
     public bool HasExited => _process?.HasExited ?? true;
 
+    /// <summary>CPU time the app's process has used (not its children's).</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process!.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     private const string StorageProvider = "AzureFunctionsJobHost__extensions__durableTask__storageProvider__";
 
     /// <summary>Storage settings that make failover quick enough for tests (blob leases are at least 15 s).</summary>

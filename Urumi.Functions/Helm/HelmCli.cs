@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CliWrap;
 using CliWrap.Buffered;
+using Urumi.Functions.Telemetry;
 
 namespace Urumi.Functions.Helm;
 
@@ -13,7 +14,7 @@ namespace Urumi.Functions.Helm;
 public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?> environment)
 {
     public async Task<HelmVersion> VersionAsync(CancellationToken cancellationToken = default) =>
-        HelmVersion.Parse((await RunAsync(["version", "--template", "{{.Version}}"], cancellationToken)).StandardOutput);
+        HelmVersion.Parse((await RunAsync(new HelmCall("version"), ["version", "--template", "{{.Version}}"], cancellationToken)).StandardOutput);
 
     /// <summary>
     /// `helm upgrade --install --wait --output json`, the installed release read from its output. Cancelling <paramref name="graceful"/> sends helm an interrupt so it can
@@ -21,7 +22,7 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
     /// </summary>
     /// <paramref name="started"/> is told helm's pid as soon as it runs.
     public async Task<HelmRelease> UpgradeInstallAsync(HelmInstall install, HelmVersion version, CancellationToken forceful = default, CancellationToken graceful = default, Action<int>? started = null) =>
-        ParseRelease((await RunAsync(UpgradeInstallArguments(install, version), forceful, graceful, started)).StandardOutput);
+        ParseRelease((await RunAsync(Call("upgrade", install), UpgradeInstallArguments(install, version), forceful, graceful, started)).StandardOutput);
 
     /// <summary>`helm template` of what <paramref name="install"/> would install: the manifests, hooks included, as YAML.</summary>
     public async Task<string> TemplateAsync(HelmInstall install, CancellationToken cancellationToken = default)
@@ -35,7 +36,7 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
         {
             arguments.AddRange(["--set-string", $"{key}={EscapeSetValue(value)}"]);
         }
-        return (await RunAsync(arguments, cancellationToken)).StandardOutput;
+        return (await RunAsync(Call("template", install), arguments, cancellationToken)).StandardOutput;
     }
 
     /// <summary>The release's latest revision, or null when there is no such release.</summary>
@@ -43,7 +44,7 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
     {
         try
         {
-            return ParseRelease((await RunAsync(["status", release, "--namespace", ns, "--output", "json"], cancellationToken)).StandardOutput);
+            return ParseRelease((await RunAsync(new HelmCall("status", release, ns), ["status", release, "--namespace", ns, "--output", "json"], cancellationToken)).StandardOutput);
         }
         catch (HelmCommandException e) when (e.ReleaseNotFound)
         {
@@ -69,7 +70,7 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
     {
         try
         {
-            await RunAsync(["uninstall", release, "--namespace", ns, "--wait", "--timeout", Seconds(timeout)], cancellationToken, graceful, started);
+            await RunAsync(new HelmCall("uninstall", release, ns), ["uninstall", release, "--namespace", ns, "--wait", "--timeout", Seconds(timeout)], cancellationToken, graceful, started);
             return true;
         }
         catch (HelmCommandException e) when (e.ReleaseNotFound)
@@ -102,14 +103,17 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
 
     private static string Seconds(TimeSpan timeout) => ((long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s";
 
-    private async Task<BufferedCommandResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken forceful, CancellationToken graceful = default, Action<int>? started = null)
+    private static HelmCall Call(string verb, HelmInstall install) => new(verb, install.Release, install.Namespace, install.Chart);
+
+    private async Task<BufferedCommandResult> RunAsync(HelmCall call, IReadOnlyList<string> arguments, CancellationToken forceful, CancellationToken graceful = default, Action<int>? started = null)
     {
         var command = Cli.Wrap(helmPath)
             .WithArguments(arguments)
             .WithEnvironmentVariables(environment)
             .WithValidation(CommandResultValidation.None);
         var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-        BufferedCommandResult result;
+        var span = HelmTelemetry.Start(call);
+        BufferedCommandResult? result = null;
         try
         {
             var running = command.ExecuteBufferedAsync(Encoding.UTF8, Encoding.UTF8, forceful, graceful);
@@ -118,7 +122,9 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
         }
         finally
         {
-            Cluster.StepTimes.AddHelm(System.Diagnostics.Stopwatch.GetElapsedTime(startedAt));
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(startedAt);
+            Cluster.StepTimes.AddHelm(elapsed);
+            HelmTelemetry.Stop(span, call, elapsed, result?.ExitCode, result?.StandardError ?? "");
         }
         return result.ExitCode == 0
             ? result

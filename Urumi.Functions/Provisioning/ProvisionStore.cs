@@ -84,7 +84,7 @@ public static class ProvisionStore
         var cleaned = r.KeepFailed || await CleanUpAsync(context, r.Target, r.Policy, retry);
         await ApplyAsync(context, r, new StoreEvent.Failed(r.Attempt, reason, r.KeepFailed, cleaned), retry);
         Release(context);
-        await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed"));
+        await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed", r.Engine, r.RequestedAt));
         return new ProvisionResult(ProvisionOutcome.Failed, StoreLifecycle.FailureText(reason, r.KeepFailed, cleaned));
     }
 
@@ -180,7 +180,7 @@ public static class ProvisionStore
         // A slot granted at the same moment goes back to the gate.
         Release(context);
         await ApplyAsync(context, r, new StoreEvent.QueueDeadlinePassed(r.Attempt, reason), retry);
-        await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed"));
+        await context.CallActivityAsync(nameof(StoreActivities.ReportTimings), new StoreTimingReport(r.StoreId, "Failed", r.Engine, r.RequestedAt));
         return new ProvisionResult(ProvisionOutcome.Failed, reason);
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Urumi.Functions.Cluster;
+using Urumi.Functions.Telemetry;
 
 namespace Urumi.Functions.Provisioning;
 
@@ -9,9 +10,10 @@ public sealed record StoreTimings(string StoreId, TimeSpan Helm, TimeSpan Kubern
 
 /// <summary>
 /// Adds up, per store, the time this process spent in helm and in Kubernetes API calls, so the control plane's
-/// own overhead (end to end minus those) can be measured (bench/Urumi.Functions.Bench does).
+/// own overhead (end to end minus those) can be measured (bench/Urumi.Functions.Bench does); records each
+/// provisioning's duration (urumi.provisioning.duration) and its wait at the gate (urumi.provisioning.gate.wait).
 /// </summary>
-public sealed partial class ProvisioningMetrics(ILogger<ProvisioningMetrics> logger)
+public sealed partial class ProvisioningMetrics(TimeProvider time, ILogger<ProvisioningMetrics> logger)
 {
     private readonly ConcurrentDictionary<string, StoreTimings> _stores = new(StringComparer.Ordinal);
 
@@ -21,14 +23,24 @@ public sealed partial class ProvisioningMetrics(ILogger<ProvisioningMetrics> log
     /// <summary>Raised when a store's provisioning ends here (Ready, or its failure recorded).</summary>
     public event Action<StoreTimings>? Completed;
 
-    public void Complete(string storeId, string outcome)
+    /// <summary>A provisioning ended with <paramref name="outcome"/> (Ready, Failed), <paramref name="requestedAt"/> being when it was asked for.</summary>
+    public void Complete(string storeId, string outcome, string engine, DateTimeOffset requestedAt)
     {
+        if (requestedAt != default)
+        {
+            UrumiMetrics.ProvisioningDuration.Record((time.GetUtcNow() - requestedAt).TotalSeconds,
+                UrumiMetrics.Tag("engine", engine), UrumiMetrics.Tag("outcome", outcome));
+        }
         var timings = _stores.AddOrUpdate(storeId,
             id => new StoreTimings(id, TimeSpan.Zero, TimeSpan.Zero, Stopwatch.GetTimestamp(), outcome),
             (_, t) => t with { CompletedTimestamp = Stopwatch.GetTimestamp(), Outcome = outcome });
         StoreFinished(logger, storeId, outcome, timings.Helm.TotalSeconds, timings.Kubernetes.TotalSeconds);
         Completed?.Invoke(timings);
     }
+
+    /// <summary>A provisioning got its slot at the gate after waiting since <paramref name="queuedAt"/>.</summary>
+    public void SlotGranted(string engine, DateTimeOffset queuedAt) =>
+        UrumiMetrics.GateWait.Record(Math.Max(0, (time.GetUtcNow() - queuedAt).TotalSeconds), UrumiMetrics.Tag("engine", engine));
 
     public StoreTimings? Get(string storeId) => _stores.TryGetValue(storeId, out var t) ? t : null;
 

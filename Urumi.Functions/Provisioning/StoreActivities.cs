@@ -160,8 +160,14 @@ public sealed partial class StoreActivities(
     }
 
     /// <summary>Shows the step the store is in (phase Provisioning) on its row.</summary>
-    private Task Announce(StoreRequest r, StoreStep step, int progress, string message, CancellationToken ct) =>
-        Guard(() => registry.ApplyAsync(r.Owner, r.StoreId, new StoreEvent.StepStarted(r.Attempt, step, progress, message), time.GetUtcNow(), ct));
+    private async Task Announce(StoreRequest r, StoreStep step, int progress, string message, CancellationToken ct)
+    {
+        var transition = await Guard(() => registry.ApplyAsync(r.Owner, r.StoreId, new StoreEvent.StepStarted(r.Attempt, step, progress, message), time.GetUtcNow(), ct));
+        if (transition.Applied && transition.Before is { Phase: StorePhase.Queued } queued)
+        {
+            metrics.SlotGranted(r.Engine, queued.UpdatedAt);
+        }
+    }
 
     /// <summary>
     /// `helm upgrade --install --wait` of the engine's chart, once this provisioning alone holds the release
@@ -231,7 +237,7 @@ public sealed partial class StoreActivities(
             }
             var admin = r.Url + (r.Engine == "woocommerce" ? "/wp-admin/" : "/app");
             await Guard(() => registry.ApplyAsync(r.Owner, r.StoreId, new StoreEvent.Ready(r.Attempt, r.Url, admin, report.Summary), time.GetUtcNow(), ct));
-            metrics.Complete(r.StoreId, "Ready");
+            metrics.Complete(r.StoreId, "Ready", r.Engine, r.RequestedAt);
             return report.Summary;
         }
     }
@@ -317,7 +323,8 @@ public sealed partial class StoreActivities(
 
     /// <summary>Records that a provisioning ended (and logs how much of it was helm and Kubernetes).</summary>
     [Function(nameof(ReportTimings))]
-    public void ReportTimings([ActivityTrigger] StoreTimingReport report) => metrics.Complete(report.StoreId, report.Outcome);
+    public void ReportTimings([ActivityTrigger] StoreTimingReport report) =>
+        metrics.Complete(report.StoreId, report.Outcome, report.Engine ?? "", report.RequestedAt);
 
     private async Task<StoreCluster> StoreClusterAsync() => new((await cluster.GetAsync()).Kubernetes);
 
@@ -386,4 +393,4 @@ public sealed partial class StoreActivities(
     private static partial void GateHoldersEnded(ILogger logger, string holders);
 }
 
-public sealed record StoreTimingReport(string StoreId, string Outcome);
+public sealed record StoreTimingReport(string StoreId, string Outcome, string? Engine = null, DateTimeOffset RequestedAt = default);

@@ -59,4 +59,7 @@ public abstract record StoreEvent
 public sealed record StoreTransition(Store? Store, string? Refusal)
 {
     public bool Applied => Refusal is null;
+
+    /// <summary>The row the event was applied to, when the registry read one (null for a first row).</summary>
+    public Store? Before { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Urumi.Hosting.Telemetry;
 
 namespace Urumi.Functions.Stores;
 
@@ -32,7 +33,7 @@ public sealed class StoreRegistry
 
     public StoreRegistry(string connectionString, string hubName)
     {
-        var service = new TableServiceClient(connectionString);
+        var service = new TableServiceClient(connectionString, StorageLatencyPolicy.AddTo(new TableClientOptions(), "table"));
         _table = service.GetTableClient(hubName + "Stores");
         _claims = service.GetTableClient(hubName + "StoreClaims");
         _ids = service.GetTableClient(hubName + "StoreIds");
@@ -63,6 +64,21 @@ public sealed class StoreRegistry
         return stores;
     }
 
+
+    /// <summary>How many stores are in each phase (reads the Phase column of every row).</summary>
+    public async Task<Dictionary<StorePhase, long>> CountByPhaseAsync(CancellationToken ct = default)
+    {
+        await _created.Value;
+        var counts = new Dictionary<StorePhase, long>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(select: ["Phase"], cancellationToken: ct))
+        {
+            if (Enum.TryParse<StorePhase>(entity.GetString("Phase"), out var phase))
+            {
+                counts[phase] = counts.GetValueOrDefault(phase) + 1;
+            }
+        }
+        return counts;
+    }
 
     /// <summary>
     /// Stores newest first within a page; owner null lists every owner's; <paramref name="phases"/> keeps the stores in
@@ -413,8 +429,9 @@ public sealed class StoreRegistry
             return ReferenceEquals(recorded, fresh) ? new(fresh, null) : StoreLifecycle.Apply(recorded, e, now);
         }
         StoreTransition? transition = null;
-        var written = await UpdateAsync(owner, id, s => (transition = StoreLifecycle.Apply(s, e, now)).Store!, ct);
-        return transition! with { Store = written };
+        Store? before = null;
+        var written = await UpdateAsync(owner, id, s => (transition = StoreLifecycle.Apply(before = s, e, now)).Store!, ct);
+        return transition! with { Store = written, Before = before };
     }
 
     /// <summary>

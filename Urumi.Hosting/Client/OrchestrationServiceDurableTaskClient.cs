@@ -231,6 +231,7 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
             InstanceId = start.InstanceId,
             ExecutionId = Guid.NewGuid().ToString("N"),
         };
+        using var span = OrchestrationTracing.StartCreate(start.Name, instance);
         var message = new TaskMessage
         {
             OrchestrationInstance = instance,
@@ -241,6 +242,7 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
                 OrchestrationInstance = instance,
                 ScheduledStartTime = start.StartAt?.UtcDateTime,
                 Tags = start.Tags,
+                ParentTraceContext = OrchestrationTracing.ContextOf(span),
             },
         };
         var dedupe = start.DedupeStatuses.Select(RuntimeStatuses.ToCore).ToArray();

@@ -1,5 +1,9 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using DurableTask.AzureStorage;
 using Microsoft.Extensions.Logging;
+using Urumi.Hosting.Telemetry;
 
 namespace Urumi.Hosting.Configuration;
 
@@ -11,7 +15,7 @@ public static class DurableTaskHubSettings
         var storage = options.StorageProvider;
         return new AzureStorageOrchestrationServiceSettings
         {
-            StorageAccountClientProvider = new StorageAccountClientProvider(
+            StorageAccountClientProvider = ClientProvider(
                 storage.ConnectionString ?? throw new InvalidOperationException($"The setting {storage.ConnectionName} is not set.")),
             TaskHubName = options.HubName,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivityFunctions,
@@ -34,4 +38,10 @@ public static class DurableTaskHubSettings
             LoggerFactory = loggerFactory,
         };
     }
+
+    /// <summary>The storage clients, each timing its requests (urumi.storage.request.duration).</summary>
+    private static StorageAccountClientProvider ClientProvider(string connectionString) => new(
+        StorageServiceClientProvider.ForBlob(connectionString, StorageLatencyPolicy.AddTo(new BlobClientOptions(), "blob")),
+        StorageServiceClientProvider.ForQueue(connectionString, StorageLatencyPolicy.AddTo(new QueueClientOptions(), "queue")),
+        StorageServiceClientProvider.ForTable(connectionString, StorageLatencyPolicy.AddTo(new TableClientOptions(), "table")));
 }

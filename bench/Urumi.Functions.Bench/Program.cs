@@ -26,6 +26,11 @@ using Urumi.KubeSim.Testing;
 // Usage: dotnet run -c Release --project bench/Urumi.Functions.Bench [-- --stores 50 --concurrency 10 --helm helm3 --burst]
 //   [--variant name:key=value,... (durable settings under extensions:durableTask; repeatable, run in order) --repeat N]
 // Recovery (Recovery.cs): [-- --recovery] or [-- --failover], with the control plane as processes that are killed.
+// Tracing cost (TracingCost.cs): [-- --tracing --stores 10 --concurrency 5 --rounds 2], tracing off and on side by side.
+if (args.Contains("--tracing"))
+{
+    return await Urumi.Functions.Bench.TracingCost.RunAsync(args);
+}
 if (args.Contains("--recovery") || args.Contains("--failover"))
 {
     return await Urumi.Functions.Bench.Recovery.RunAsync(args, failover: args.Contains("--failover"));

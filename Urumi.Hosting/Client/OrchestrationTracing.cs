@@ -1,0 +1,31 @@
+using System.Diagnostics;
+using DurableTask.Core;
+using DurableTask.Core.Tracing;
+using Urumi.Hosting.Telemetry;
+
+namespace Urumi.Hosting.Client;
+
+/// <summary>
+/// Joins an orchestration to the trace of whoever starts it. DurableTask.Core's dispatchers emit the orchestration,
+/// activity and timer spans (ActivitySource "DurableTask.Core") under the W3C context carried by the start event
+/// (ExecutionStartedEvent.ParentTraceContext), which travels with the instance's history, so the spans of every
+/// replay, worker and restart land in one trace. Core's own TaskHubClient fills it in; this client must do the same.
+/// </summary>
+internal static class OrchestrationTracing
+{
+    /// <summary>A producer span "create_orchestration:{name}" under the current span (a new trace when there is none).</summary>
+    public static Activity? StartCreate(string name, OrchestrationInstance instance)
+    {
+        var span = UrumiTelemetry.Source.StartActivity($"create_orchestration:{name}", ActivityKind.Producer);
+        span?.SetTag("durabletask.type", "orchestration");
+        span?.SetTag("durabletask.task.name", name);
+        span?.SetTag("durabletask.task.instance_id", instance.InstanceId);
+        return span;
+    }
+
+    /// <summary>The context the orchestration's spans descend from: the create span, else the caller's, else none.</summary>
+    public static DistributedTraceContext? ContextOf(Activity? span) =>
+        (span ?? Activity.Current) is { IdFormat: ActivityIdFormat.W3C, Id: { } id } parent
+            ? new DistributedTraceContext(id, parent.TraceStateString)
+            : null;
+}
