@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Urumi.Hosting.Configuration;
+using Urumi.Hosting.Health;
 using Urumi.Hosting.Http;
 
 namespace Urumi.Hosting;
@@ -42,6 +43,7 @@ public sealed class SelfHostBuilder
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddDurableSelfHost(builder.Configuration, functionTypes);
+        builder.Services.AddSelfHostHealth();
     }
 
     public IServiceCollection Services => _builder.Services;
@@ -61,8 +63,7 @@ public sealed class SelfHostBuilder
         app.MapHttpFunctions(_httpFunctions, routePrefix);
         app.MapDurableSelfHostManagement();
         MapStaticSite(app, routePrefix);
-        app.MapGet("/alive", () => Results.Ok(new { status = "Alive" }));
-        app.MapGet("/health", HealthAsync);
+        app.MapSelfHostHealth();
         return app;
     }
 
@@ -88,26 +89,5 @@ public sealed class SelfHostBuilder
         app.UseStaticFiles(new StaticFileOptions { FileProvider = site.Files });
         app.MapFallbackToFile($"{{*path:nonfile:regex(^(?!({reserved})(/|$)).*$)}}", "index.html",
             new StaticFileOptions { FileProvider = site.Files });
-    }
-
-    /// <summary>
-    /// Healthy when the task hub's storage answers within 5 s. Anonymous: it names neither the task hub nor the
-    /// storage's address or error, which go to the log.
-    /// </summary>
-    private static async Task<IResult> HealthAsync(DurableTaskClient client, ILoggerFactory loggers, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        try
-        {
-            await client.GetInstanceAsync("__urumi_health__", timeout.Token);
-            return Results.Ok(new { status = "Healthy" });
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            // Whatever the storage client throws (its retries wrap transport errors in several ways): not healthy.
-            loggers.CreateLogger("Urumi.Hosting.Health").LogWarning(e, "Health: the task hub's storage did not answer");
-            return Problems.Create(503, "storage-unavailable", "Storage is unreachable", "The task hub's storage did not answer within 5 s.");
-        }
     }
 }

@@ -77,7 +77,7 @@ public sealed class InfoFunctions(
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        var report = await health.CheckHealthAsync(timeout.Token);
+        var report = await health.CheckHealthAsync(check => !check.Tags.Contains(Urumi.Hosting.Health.SelfHostHealth.Tag), timeout.Token);
         var reasons = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}").ToList();
         return report.Status switch
         {
