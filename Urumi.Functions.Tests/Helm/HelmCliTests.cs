@@ -25,6 +25,16 @@ public sealed class HelmCliTests
     private static async Task CreateNamespaceAsync(Sim sim) =>
         await sim.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
 
+    [Fact]
+    public void A_failed_commands_description_keeps_the_set_keys_and_leaves_out_their_values()
+    {
+        string[] arguments = ["upgrade", "--install", "store-1", "charts/woocommerce", "--set-string", "db.password=hunter2\\,x", "--set-string", "ingress.host=a.example", "--wait"];
+
+        var described = HelmCli.Describe(arguments);
+
+        Assert.Equal("helm upgrade --install store-1 charts/woocommerce --set-string db.password=… --set-string ingress.host=… --wait", described);
+    }
+
     [Theory]
     [InlineData("helm3", 3, "v3.17.3")]
     [InlineData("helm4", 4, "v4.1.4")]

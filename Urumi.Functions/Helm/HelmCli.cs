@@ -128,6 +128,25 @@ public sealed class HelmCli(string helmPath, IReadOnlyDictionary<string, string?
         }
         return result.ExitCode == 0
             ? result
-            : throw new HelmCommandException($"helm {string.Join(' ', arguments)}", result.ExitCode, result.StandardError);
+            : throw new HelmCommandException(Describe(arguments), result.ExitCode, result.StandardError);
+    }
+
+    /// <summary>
+    /// The command as errors show it (the store's lastError, histories, spans): every `--set*` value is left out,
+    /// keeping its keys, since a chart value may be a secret.
+    /// </summary>
+    public static string Describe(IReadOnlyList<string> arguments)
+    {
+        var shown = new List<string>(arguments.Count + 1) { "helm" };
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            shown.Add(arguments[i]);
+            if (arguments[i].StartsWith("--set", StringComparison.Ordinal) && i + 1 < arguments.Count)
+            {
+                // Urumi passes one key=value per flag.
+                shown.Add(arguments[++i].Split('=', 2)[0] + "=…");
+            }
+        }
+        return string.Join(' ', shown);
     }
 }
