@@ -14,4 +14,4 @@ var app = FunctionsApp.Create(args, typeof(ServiceRegistration).Assembly, (servi
     .AddAudit()                                 // timelines from orchestration histories
     .AddHealth()                                // /api/health: storage, cluster, provisioning
     .AddTelemetry(configuration));              // OpenTelemetry: traces, metrics, logs (OTLP, /metrics)
-await app.RunAsync();
+return await FunctionsApp.RunAsync(app);

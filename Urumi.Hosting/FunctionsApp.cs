@@ -6,6 +6,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Urumi.Hosting.Configuration;
 using Urumi.Hosting.Http;
 
@@ -15,7 +16,7 @@ namespace Urumi.Hosting;
 /// Builds a function app either as the Azure Functions isolated worker (when the Functions host started the process)
 /// or self-hosted: the same function classes, host.json and local.settings.json, without the Functions host.
 /// </summary>
-public static class FunctionsApp
+public static partial class FunctionsApp
 {
     /// <summary>
     /// The one decision: the Functions host starts its worker with the address of its gRPC channel
@@ -41,4 +42,43 @@ public static class FunctionsApp
         configure(builder.Services, builder.Configuration);
         return builder.Build();
     }
+
+    /// <summary>Exit code of a start refused because a setting is not valid (as a command line's usage error).</summary>
+    public const int InvalidSettingsExitCode = 2;
+
+    /// <summary>
+    /// Runs <paramref name="host"/> until it stops; 0, or <see cref="InvalidSettingsExitCode"/> when a setting is not
+    /// valid (ValidateOnStart), after one line per bad setting on standard error instead of an unhandled exception.
+    /// </summary>
+    public static async Task<int> RunAsync(IHost host)
+    {
+        try
+        {
+            await host.RunAsync();
+            return 0;
+        }
+        catch (Exception e) when (InvalidSettings(e) is { Count: > 0 } failures)
+        {
+            await Console.Error.WriteLineAsync("The app cannot start; fix these settings:");
+            foreach (var failure in failures)
+            {
+                await Console.Error.WriteLineAsync("  " + failure);
+            }
+            return InvalidSettingsExitCode;
+        }
+    }
+
+    /// <summary>A DataAnnotations failure's own message (which names the setting), without the validator's wrapping.</summary>
+    private static string Unwrapped(string failure) =>
+        DataAnnotationFailure().Match(failure) is { Success: true } m ? m.Groups["message"].Value : failure;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^DataAnnotation validation failed for '[^']*' members: '[^']*' with the error: '(?<message>.*)'\.$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex DataAnnotationFailure();
+
+    private static List<string> InvalidSettings(Exception e) => e switch
+    {
+        OptionsValidationException v => [.. v.Failures.Select(Unwrapped)],
+        AggregateException a => [.. a.InnerExceptions.SelectMany(InvalidSettings)],
+        _ => [],
+    };
 }

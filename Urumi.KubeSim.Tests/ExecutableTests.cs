@@ -47,13 +47,16 @@ public sealed class ExecutableTests
         Assert.Equal(0, process.ExitCode);
     }
 
-    [Fact]
-    public async Task A_bad_option_is_refused_with_usage_and_a_non_zero_exit()
+    [Theory]
+    [InlineData("many", "error: --port needs a number")]
+    [InlineData("99999", "error: --port must be 0-65535")]
+    [InlineData("-1", "error: --port must be 0-65535")]
+    public async Task A_bad_option_is_refused_with_usage_and_a_non_zero_exit(string portValue, string message)
     {
         var dll = Path.Combine(Repo.Root, "Urumi.KubeSim", "bin", Repo.Configuration, "net10.0", "Urumi.KubeSim.dll");
-        var result = await CommandLine.RunAsync("dotnet", [dll, "--port", "many"]);
+        var result = await CommandLine.RunAsync("dotnet", [dll, "--port", portValue]);
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("error: --port needs a number", result.Stderr);
+        Assert.Contains(message, result.Stderr);
         Assert.Contains("usage:", result.Stderr);
     }
 }

@@ -62,12 +62,15 @@ async Task<int> RunAsync(ParseResult result, CancellationToken ct)
 
 static int ParsePort(ArgumentResult result)
 {
-    if (int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out var value))
+    if (!int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out var value))
     {
-        return value;
+        result.AddError("--port needs a number");
     }
-    result.AddError("--port needs a number");
-    return 0;
+    else if (value is < 0 or > 65535)
+    {
+        result.AddError("--port must be 0-65535");
+    }
+    return value;
 }
 
 static string Usage(Option option) => option.ValueType == typeof(bool) ? $"[{option.Name}]" : $"[{option.Name} <{option.HelpName}>]";

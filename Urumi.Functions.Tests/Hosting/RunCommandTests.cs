@@ -37,4 +37,23 @@ public sealed class RunCommandTests
         Assert.Contains("AzureWebJobsStorage", result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("runnable project", result.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_bad_setting_stops_the_app_with_exit_code_2_and_one_line_naming_each_bad_setting()
+    {
+        var result = await CommandLine.RunAsync("dotnet", ["run", "-c", Repo.Configuration, "--project", "Urumi.Functions", "--no-build", "--", "--urls", "http://127.0.0.1:0"],
+            new Dictionary<string, string>
+            {
+                ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+                ["Urumi__RateLimit__PermitLimit"] = "-1",
+                ["Urumi__TrustedProxies"] = "10.0.0.0/99",
+                ["DOTNET_HOST_PATH"] = "",
+            }, Repo.Root, TimeSpan.FromMinutes(2));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("The app cannot start; fix these settings:", result.Output, StringComparison.Ordinal);
+        Assert.Contains("  Urumi:RateLimit:PermitLimit must be at least 1.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Urumi:TrustedProxies", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.Output, StringComparison.Ordinal);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using Urumi.Functions.Tests.Support;
 using Urumi.Testing;
 
@@ -23,5 +24,27 @@ public sealed class StorageOutageTests
             await plane.WaitForPhaseAsync(id, "Ready", TimeSpan.FromSeconds(300));
         }
         Assert.Contains(StorageOutage.RecycleLog, plane.App.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task While_storage_is_down_the_anonymous_api_health_is_a_503_naming_no_address_nor_error_text()
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        await using var plane = await ControlPlane.StartAsync(azurite);
+        using var anonymous = new HttpClient { BaseAddress = plane.App.Http.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        (HttpStatusCode Code, string Body) down = (0, "");
+
+        await azurite.RestartAsync(whileDown: async () =>
+            down = await Eventually.Until(async () =>
+            {
+                using var response = await anonymous.GetAsync("/api/health");
+                return (response.StatusCode, await response.Content.ReadAsStringAsync());
+            }, r => r.StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(60), "/api/health to see storage down"));
+
+        Assert.Contains("storage: does not answer", down.Body, StringComparison.Ordinal);
+        foreach (var leak in new[] { "127.0.0.1", "Retry failed", "devstoreaccount", "Connection refused", azurite.BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            Assert.DoesNotContain(leak, down.Body, StringComparison.OrdinalIgnoreCase);
+        }
     }
 }

@@ -78,7 +78,9 @@ public sealed class InfoFunctions(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
         var report = await health.CheckHealthAsync(check => !check.Tags.Contains(Urumi.Hosting.Health.SelfHostHealth.Tag), timeout.Token);
-        var reasons = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}").ToList();
+        // A check that threw: its exception (which may name the storage address) is in the log, not in this anonymous answer.
+        var reasons = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy)
+            .Select(e => $"{e.Key}: {(e.Value.Exception is null ? e.Value.Description : "the check failed (see the log)")}").ToList();
         return report.Status switch
         {
             HealthStatus.Healthy => Results.Json(new { status = "Healthy" }),
