@@ -29,9 +29,8 @@ public sealed class WorkerStopTests : IAsyncLifetime
         var output = await second.OutputAsync<int>(instance);
 
         Assert.Equal(2, output);
-        // The activity never ends on its own, so a stop that waited for it would not end. With extended sessions (on by
-        // default) DurableTask.Core's dispatcher also waits up to 8 s for the orchestration's idle session: the same
-        // bound as ExtendedSessionTests.
+        // The activity never ends on its own, so a stop that waited for it would not end. The bound is
+        // ExtendedSessionTests': with extended sessions on, DurableTask.Core's dispatcher also waits up to 8 s for idle sessions.
         Assert.True(stopTime < TimeSpan.FromSeconds(15), $"the worker took {stopTime} to stop");
     }
 }
