@@ -79,7 +79,7 @@ public static class ServiceRegistration
     public static IServiceCollection AddHealth(this IServiceCollection services)
     {
         services.AddHealthChecks()
-            .AddCheck<Info.StorageHealthCheck>("storage")
+            .AddCheck<Urumi.Hosting.Health.TaskHubStorageHealthCheck>("storage")
             .AddCheck<Info.ClusterHealthCheck>("cluster")
             .AddCheck<Info.ProvisioningHealthCheck>("provisioning", HealthStatus.Degraded);
         return services;

@@ -142,6 +142,59 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_store_deleted_before_its_provisioning_ran_asks_for_a_slot_and_gives_it_back_and_starts_no_step()
+    {
+        var deleting = StoreLifecycle.Apply(StoreLifecycle.Accept(Request().Accepted, DateTimeOffset.UtcNow), new StoreEvent.DeleteRequested(), DateTimeOffset.UtcNow).Store;
+        _fakes.Row = StoreLifecycle.Apply(deleting, new StoreEvent.Deleted(null), DateTimeOffset.UtcNow).Store;
+        Assert.Equal(StorePhase.Deleted, _fakes.Row!.Phase);
+
+        var result = await ProvisionAsync(Request());
+
+        Assert.Equal(ProvisionOutcome.Skipped, result.Outcome);
+        Assert.Equal(["ApplyStoreEvent"], _fakes.Calls);
+        await UntilAsync(() => _fakes.Signals.Count(s => s.InstanceId == ProvisionId) == 2, "the gate hears the release");
+        Assert.Equal([GateOp.Acquire, GateOp.Release], _fakes.Signals.Where(s => s.InstanceId == ProvisionId).Select(s => s.Op));
+    }
+
+    [Fact]
+    public async Task A_provisioning_whose_row_cannot_be_written_gives_its_slot_back_before_it_fails()
+    {
+        _fakes.Behaviour = name => name == nameof(StoreActivities.ApplyStoreEvent) ? throw new PermanentStoreException("storage refused") : Task.CompletedTask;
+
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), Request(), new StartOrchestrationOptions(ProvisionId));
+        var failed = await Client.WaitForInstanceCompletionAsync(ProvisionId, getInputsAndOutputs: true, new CancellationTokenSource(Wait).Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, failed.RuntimeStatus);
+        await UntilAsync(() => _fakes.Signals.Count(s => s.InstanceId == ProvisionId) == 2, "the gate hears the release");
+        Assert.Equal([GateOp.Acquire, GateOp.Release], _fakes.Signals.Where(s => s.InstanceId == ProvisionId).Select(s => s.Op));
+        Assert.DoesNotContain("PrepareNamespace", _fakes.Calls);
+    }
+
+    [Fact]
+    public async Task The_first_step_waits_for_both_the_row_and_the_slot_which_are_asked_for_together()
+    {
+        _fakes.GrantSlots = false;
+        _fakes.Behaviour = name => name == nameof(StoreActivities.ApplyStoreEvent) ? _fakes.Unblock.Task : Task.CompletedTask;
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), Request(), new StartOrchestrationOptions(ProvisionId));
+
+        // The acquire goes out while the row is still being written.
+        await UntilAsync(() => _fakes.Signals.Any(s => s.InstanceId == ProvisionId && s.Op == GateOp.Acquire) && _fakes.Calls.Contains("ApplyStoreEvent"),
+            "the acquire and the row's write are both under way");
+        _fakes.Unblock.TrySetResult();
+        await UntilAsync(() => _fakes.Row is not null, "the row is written");
+        // Written, but no slot yet: no step starts.
+        var queued = await Client.GetInstanceAsync(ProvisionId);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, queued!.RuntimeStatus);
+        Assert.Equal(["ApplyStoreEvent"], _fakes.Calls);
+
+        await Client.RaiseEventAsync(ProvisionId, ProvisioningGate.GrantedEvent, true);
+        var result = await OutputAsync<ProvisionResult>(ProvisionId);
+
+        Assert.Equal(ProvisionOutcome.Ready, result.Outcome);
+        Assert.Equal(["ApplyStoreEvent", "PrepareNamespace", "InstallRelease", "VerifyRollout"], _fakes.Calls);
+    }
+
+    [Fact]
     public async Task A_delete_uninstalls_deletes_the_namespace_and_marks_the_store_deleted()
     {
         _fakes.Row = StoreLifecycle.Accept(Request().Accepted, DateTimeOffset.UtcNow);
@@ -153,6 +206,22 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
         Assert.Equal(["ApplyStoreEvent", "ApplyStoreEvent", "UninstallRelease", "ApplyStoreEvent", "DeleteNamespace", "ReadNamespace", "ApplyStoreEvent"], _fakes.Calls);
         Assert.Equal((StorePhase.Deleted, StoreStep.Deleted), (_fakes.Row!.Phase, _fakes.Row.Step));
         Assert.Contains("helm uninstall failed (release: not found)", _fakes.Row.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_delete_waits_for_a_provisioning_that_never_stops_only_its_deadline_and_cleanup_then_goes_on()
+    {
+        _fakes.Row = StoreLifecycle.Accept(Request().Accepted, DateTimeOffset.UtcNow);
+        _fakes.ProvisioningRuns = true;
+        var policy = Policy(TimeSpan.FromSeconds(1));
+
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(DeleteStore), new DeleteRequest(StoreId, "alice", new Requester("alice", "127.0.0.1"), ProvisionId, policy),
+            new StartOrchestrationOptions(DeleteId));
+        var result = await OutputAsync<DeleteResult>(DeleteId);
+
+        Assert.Equal(DeleteOutcome.Deleted, result.Outcome);
+        Assert.True(_fakes.Calls.Count(c => c == nameof(StoreActivities.IsInstanceRunning)) >= 2, string.Join(", ", _fakes.Calls));
+        Assert.Equal(TimeSpan.FromMilliseconds(1300), policy.StopWait());
     }
 
     [Fact]
@@ -227,6 +296,9 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
 
         public bool HoldsClaims { get; set; } = true;
 
+        /// <summary>What IsInstanceRunning answers for the provisioning a delete waits for.</summary>
+        public bool ProvisioningRuns { get; set; }
+
         public NamespaceState Namespace { get; set; } = new(false, null, []);
 
         /// <summary>What an activity does once called (by name): nothing, throw, or wait for <see cref="Unblock"/> (as helm runs until interrupted).</summary>
@@ -250,7 +322,7 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
             tasks.AddActivityFunc<StoreTarget, bool>(nameof(StoreActivities.UninstallRelease), (_, _) => Act(nameof(StoreActivities.UninstallRelease), () => true));
             tasks.AddActivityFunc<StoreTarget, bool>(nameof(StoreActivities.DeleteNamespace), (_, _) => Act(nameof(StoreActivities.DeleteNamespace), () => true));
             tasks.AddActivityFunc<StoreTarget, NamespaceState>(nameof(StoreActivities.ReadNamespace), (_, _) => Act(nameof(StoreActivities.ReadNamespace), () => Namespace));
-            tasks.AddActivityFunc<string, bool>(nameof(StoreActivities.IsInstanceRunning), (_, _) => Act(nameof(StoreActivities.IsInstanceRunning), () => false));
+            tasks.AddActivityFunc<string, bool>(nameof(StoreActivities.IsInstanceRunning), (_, _) => Act(nameof(StoreActivities.IsInstanceRunning), () => ProvisioningRuns));
             tasks.AddActivityFunc<StoreTimingReport, bool>(nameof(StoreActivities.ReportTimings), (_, _) => Act(nameof(StoreActivities.ReportTimings), () => true));
         }
 

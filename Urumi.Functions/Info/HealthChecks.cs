@@ -7,25 +7,6 @@ using Urumi.Functions.Provisioning;
 
 namespace Urumi.Functions.Info;
 
-/// <summary>The task hub's storage answers (a point read of an instance that does not exist).</summary>
-public sealed class StorageHealthCheck(DurableTaskClient client) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await client.GetInstanceAsync("__urumi_health__", cancellation: cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception e)
-        {
-            // Whatever the storage client throws (its retries wrap transport errors in several ways, with the address
-            // in the message): the anonymous answer names only the kind.
-            return HealthCheckResult.Unhealthy($"does not answer ({e.GetType().Name})");
-        }
-    }
-}
-
 /// <summary>The Kubernetes API answers.</summary>
 public sealed class ClusterHealthCheck(ClusterConnection cluster) : IHealthCheck
 {

@@ -25,6 +25,12 @@ public sealed record ProvisioningPolicy(
     /// </summary>
     public bool StartedByRecovery(TimeSpan sinceRequest) => sinceRequest >= ClaimHold / 2;
 
+    /// <summary>
+    /// How long a delete waits for the store's provisioning to stop: a provisioning ends at its deadline at the latest,
+    /// and then cleans up for at most the namespace's deletion timeout. Past that it is stuck, and the delete goes on.
+    /// </summary>
+    public TimeSpan StopWait() => Deadline + NamespaceDeletionTimeout;
+
     /// <summary>Transient failures are retried with exponential backoff; permanent ones are not.</summary>
     public TaskOptions Retry() => TaskOptions.FromRetryPolicy(new RetryPolicy(MaxAttempts, FirstRetryInterval, 2.0, MaxRetryInterval)
     {

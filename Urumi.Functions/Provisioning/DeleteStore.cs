@@ -14,8 +14,6 @@ public sealed record DeleteRequest(string StoreId, string Owner, Requester Reque
 /// </summary>
 public static class DeleteStore
 {
-    private static readonly TimeSpan StopWait = TimeSpan.FromMinutes(10);
-
     [Function(nameof(DeleteStore))]
     public static async Task<DeleteResult> Run([OrchestrationTrigger] TaskOrchestrationContext context)
     {
@@ -25,7 +23,7 @@ public static class DeleteStore
 
         if (r.ProvisionInstanceId is { } provisioning)
         {
-            var until = context.CurrentUtcDateTime + StopWait;
+            var until = context.CurrentUtcDateTime + r.Policy.StopWait();
             while (context.CurrentUtcDateTime < until && await context.CallActivityAsync<bool>(nameof(StoreActivities.IsInstanceRunning), provisioning, retry))
             {
                 try

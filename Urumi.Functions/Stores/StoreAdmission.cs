@@ -35,6 +35,21 @@ public abstract record AdmissionAnswer
     public sealed record RateLimited(TimeSpan RetryAfter) : AdmissionAnswer;
 }
 
+/// <summary>How a POST /api/stores/{id}/retry was answered by <see cref="StoreAdmission.RetryAsync"/>.</summary>
+public abstract record RetryAnswer
+{
+    /// <summary>Attempt <paramref name="Attempt"/> was started as <paramref name="InstanceId"/>.</summary>
+    public sealed record Started(Store Store, int Attempt, string InstanceId) : RetryAnswer;
+
+    /// <summary>The store is neither Failed nor left behind by a provisioning ended by hand.</summary>
+    public sealed record NotFailed(StorePhase Phase) : RetryAnswer;
+
+    public sealed record StoreLimit(string Owner, int Limit) : RetryAnswer;
+
+    /// <summary>A retry of the same attempt was started by a request just before this one.</summary>
+    public sealed record AlreadyRunning(int Attempt) : RetryAnswer;
+}
+
 /// <summary>
 /// Admission of a new store, in one place: the Idempotency-Key (lookup, or replay of the first answer), the plan
 /// check, the rate limit (only a request that is going to create a store spends a permit; one refused later does not
@@ -78,6 +93,46 @@ public sealed partial class StoreAdmission(
             caller, ProvisioningPolicy.From(Options.Provisioning, Options.ClaimHold), now);
         return await ClaimAndStartAsync(client, request, idempotencyKey is not null, now, ct);
     }
+
+    /// <summary>
+    /// A retry of a Failed store (or of one whose provisioning was ended by hand: its row was never told): the next
+    /// attempt, with the owner's active slot claimed again when the failed attempt gave its resources back.
+    /// </summary>
+    public async Task<RetryAnswer> RetryAsync(DurableTaskClient client, Requester caller, Store store, CancellationToken ct)
+    {
+        if (store.Phase != StorePhase.Failed && !await ProvisioningEndedAsync(client, store, ct))
+        {
+            return new RetryAnswer.NotFailed(store.Phase);
+        }
+        var now = time.GetUtcNow();
+        if (!store.HoldsResources
+            && await registry.ClaimActiveSlotAsync(store.Owner, store.Id, Options.MaxActiveStoresPerOwner, now, Options.ClaimHold, Started(client, ct), ct) is null)
+        {
+            return new RetryAnswer.StoreLimit(store.Owner, Options.MaxActiveStoresPerOwner);
+        }
+        var attempt = store.Attempt + 1;
+        var keepFailed = (await client.GetInstanceAsync(Store.ProvisionInstanceId(store.Id, store.Attempt), true, ct))?.ReadInputAs<StoreRequest>()?.KeepFailed ?? false;
+        var request = new StoreRequest(store.Id, store.Name, store.Engine, store.Plan, store.Owner, $"{Options.Scheme}://{store.Id}.{Options.StoreDomain}", attempt, keepFailed,
+            caller, ProvisioningPolicy.From(Options.Provisioning, Options.ClaimHold), now);
+        var instanceId = Store.ProvisionInstanceId(store.Id, attempt);
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), request, new StartOrchestrationOptions(instanceId), ct);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            return new RetryAnswer.AlreadyRunning(attempt);
+        }
+        return new RetryAnswer.Started(store with { Phase = StorePhase.Queued, Attempt = attempt, LastError = null }, attempt, instanceId);
+    }
+
+    /// <summary>
+    /// A store left Queued or Provisioning by a provisioning that ended without saying so (terminated through the
+    /// management API): its row was never told, so the store may be retried as a Failed one.
+    /// </summary>
+    private static async Task<bool> ProvisioningEndedAsync(DurableTaskClient client, Store store, CancellationToken ct) =>
+        store.Phase is StorePhase.Queued or StorePhase.Provisioning
+        && await client.GetInstanceAsync(Store.ProvisionInstanceId(store.Id, store.Attempt), cancellation: ct) is { IsCompleted: true };
 
     /// <summary>
     /// The claims decide, each with conditional writes, so requests that arrive together cannot both pass; the

@@ -21,8 +21,7 @@ public sealed class StoreFunctions(
     StoreRegistry registry,
     AuditTrail audit,
     StoreAdmission admission,
-    IOptions<UrumiOptions> options,
-    TimeProvider time)
+    IOptions<UrumiOptions> options)
 {
     private UrumiOptions Options => options.Value;
 
@@ -180,27 +179,15 @@ public sealed class StoreFunctions(
             return missing;
         }
         var caller = Caller.From(request.HttpContext);
-        if (store!.Phase != StorePhase.Failed && !await ProvisioningEndedAsync(client, store, ct))
+        var answer = await admission.RetryAsync(client, new Requester(caller.Owner, caller.Ip), store!, ct);
+        return answer switch
         {
-            return Problems.Create(409, "not-failed", "Only a Failed store, or one whose provisioning was ended by hand, can be retried", $"Store {id} is {store.Phase}.");
-        }
-        if (!store.HoldsResources && null == await registry.ClaimActiveSlotAsync(store.Owner, id, Options.MaxActiveStoresPerOwner, time.GetUtcNow(), Options.ClaimHold, StoreAdmission.Started(client, ct), ct))
-        {
-            return StoreLimit(store.Owner, Options.MaxActiveStoresPerOwner);
-        }
-        var attempt = store.Attempt + 1;
-        var keepFailed = (await client.GetInstanceAsync(Store.ProvisionInstanceId(id, store.Attempt), true, ct))?.ReadInputAs<StoreRequest>()?.KeepFailed ?? false;
-        var storeRequest = new StoreRequest(id, store.Name, store.Engine, store.Plan, store.Owner, $"{Options.Scheme}://{id}.{Options.StoreDomain}", attempt, keepFailed,
-            new Requester(caller.Owner, caller.Ip), ProvisioningPolicy.From(Options.Provisioning, Options.ClaimHold), time.GetUtcNow());
-        try
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), storeRequest, new StartOrchestrationOptions(Store.ProvisionInstanceId(id, attempt)), ct);
-        }
-        catch (OrchestrationAlreadyExistsException)
-        {
-            return Problems.Create(409, "retry-running", "A retry is already running", $"Store {id} is being retried (attempt {attempt}).");
-        }
-        return Accepted(request, client, store with { Phase = StorePhase.Queued, Attempt = attempt, LastError = null }, Store.ProvisionInstanceId(id, attempt));
+            RetryAnswer.Started started => Accepted(request, client, started.Store, started.InstanceId),
+            RetryAnswer.NotFailed n => Problems.Create(409, "not-failed", "Only a Failed store, or one whose provisioning was ended by hand, can be retried", $"Store {id} is {n.Phase}."),
+            RetryAnswer.StoreLimit l => StoreLimit(l.Owner, l.Limit),
+            RetryAnswer.AlreadyRunning running => Problems.Create(409, "retry-running", "A retry is already running", $"Store {id} is being retried (attempt {running.Attempt})."),
+            _ => throw new InvalidOperationException($"no answer for {answer}"),
+        };
     }
 
     [Function("StoreEventsHttp")]
@@ -232,14 +219,6 @@ public sealed class StoreFunctions(
             ? (store, null)
             : (null, Problems.Create(404, "store-not-found", "No such store", $"There is no store '{id}' that this key may see."));
     }
-
-    /// <summary>
-    /// A store left Queued or Provisioning by a provisioning that ended without saying so (terminated through the
-    /// management API): its row was never told, so the store may be retried as a Failed one.
-    /// </summary>
-    private static async Task<bool> ProvisioningEndedAsync(DurableTaskClient client, Store store, CancellationToken ct) =>
-        store.Phase is StorePhase.Queued or StorePhase.Provisioning
-        && await client.GetInstanceAsync(Store.ProvisionInstanceId(store.Id, store.Attempt), cancellation: ct) is { IsCompleted: true };
 
     /// <summary>
     /// Sets the queue position of the Queued stores: their rank among the waiting provisionings (see GateQueue), read

@@ -44,8 +44,9 @@ public static class SelfHostHealth
 }
 
 /// <summary>
-/// Healthy when the task hub's storage answers a point read within 5 s. The answer names neither the task hub nor the
-/// storage's address or error (the probe is anonymous): those go to the log.
+/// Healthy when the task hub's storage answers a point read (of an instance that does not exist) within 5 s; used by
+/// the self-host's `/health` and by an app's own health endpoint. The answer names neither the task hub nor the
+/// storage's address or error (the probes are anonymous): those go to the log.
 /// </summary>
 public sealed partial class TaskHubStorageHealthCheck(DurableTaskClient client, ILogger<TaskHubStorageHealthCheck> logger) : IHealthCheck
 {
@@ -64,7 +65,7 @@ public sealed partial class TaskHubStorageHealthCheck(DurableTaskClient client, 
         {
             // Whatever the storage client throws (its retries wrap transport errors in several ways): not healthy.
             StorageDidNotAnswer(logger, e);
-            return HealthCheckResult.Unhealthy(Unanswered);
+            return HealthCheckResult.Unhealthy("does not answer");
         }
     }
 

@@ -21,7 +21,8 @@ namespace Urumi.Hosting.Worker;
 /// Recycling: when <see cref="StuckActivityMessageListener"/> sees DurableTask.AzureStorage drop the same activity
 /// message twice (a completion or abandon that failed while storage was down left it in the service's in-flight set,
 /// which only a new service instance clears), the worker stops its TaskHubWorker as on shutdown and starts a new one
-/// over a new AzureStorageOrchestrationService with the same settings, in this process.
+/// over a new AzureStorageOrchestrationService with the same settings, in this process. A work item that failed only
+/// because its message's visibility timeout had passed backs its dispatcher off for nothing (<see cref="ExpiredMessageBackoff"/>).
 /// </para>
 /// </summary>
 public sealed class SelfHostedDurableTaskWorker(
@@ -78,7 +79,7 @@ public sealed class SelfHostedDurableTaskWorker(
     {
         var shims = new DurableTaskShimFactory(options.Get(Name), loggerFactory);
         var worker = new TaskHubWorker(
-            service,
+            new ExpiredMessageBackoff(service),
             new OrchestrationObjectManager(Factory, services, shims),
             new ActivityObjectManager(Factory, services.GetRequiredService<IServiceScopeFactory>(), shims, running),
             loggerFactory)
