@@ -22,9 +22,13 @@ public sealed class AzuriteRestartTests
         var client = app.CreateStorageClient();
         var ids = await CrashRecovery.StartAsync(app, "HelloSequence", new { delayMs = 3000 }, 4, "azurite-restart");
 
+        // Storage goes down once every instance has recorded its first episode and an activity runs. An outage between
+        // a first episode's activity message and its history write is not what this tests: DurableTask.AzureStorage
+        // 2.11.2 can then leave the instance Pending for good, recycle or not (seen in CI under load).
         var mark = app.Output.Length;
-        await StorageOutage.StrandAnActivityAsync(azurite, app,
-            () => Task.FromResult(app.Output[mark..].Contains("Starting task activity [SayHello", StringComparison.Ordinal)));
+        await StorageOutage.StrandAnActivityAsync(azurite, app, async () =>
+            app.Output[mark..].Contains("Starting task activity [SayHello", StringComparison.Ordinal)
+            && await CrashRecovery.AllRunningAsync(client, ids));
         var results = await CrashRecovery.WaitAllCompletedAsync(client, ids, TimeSpan.FromSeconds(180), () => app.Output);
 
         Assert.All(results, r => Assert.Equal(OrchestrationRuntimeStatus.Completed, r.RuntimeStatus));

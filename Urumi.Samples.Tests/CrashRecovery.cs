@@ -36,6 +36,19 @@ internal static class CrashRecovery
         return ids;
     }
 
+    /// <summary>Whether every instance is Running: its first episode's history is written (the Instances row follows it).</summary>
+    public static async Task<bool> AllRunningAsync(DurableTaskClient client, IEnumerable<string> ids)
+    {
+        foreach (var id in ids)
+        {
+            if (await client.GetInstanceAsync(id) is not { RuntimeStatus: OrchestrationRuntimeStatus.Running })
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static Task<IList<HistoryEvent>> WaitForHistoryAsync(DurableTaskClient client, string id, Func<IList<HistoryEvent>, bool> condition, string what) =>
         Eventually.Until(() => client.GetOrchestrationHistoryAsync(id), condition, TimeSpan.FromSeconds(60), what);
 
