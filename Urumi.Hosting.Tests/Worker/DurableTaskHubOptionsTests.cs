@@ -67,7 +67,7 @@ public sealed class DurableTaskHubOptionsTests
             (settings.LeaseInterval, settings.LeaseRenewInterval, settings.LeaseAcquireInterval));
         Assert.Equal((4, 32, true), (settings.PartitionCount, settings.ControlQueueBatchSize, settings.UseTablePartitionManagement));
         Assert.Equal(10 * Environment.ProcessorCount, settings.MaxConcurrentTaskActivityWorkItems);
-        Assert.Equal((false, TimeSpan.FromSeconds(30), 64), (settings.ExtendedSessionsEnabled, settings.ExtendedSessionIdleTimeout, settings.ControlQueueBufferThreshold));
+        Assert.Equal((true, TimeSpan.FromSeconds(30), 64), (settings.ExtendedSessionsEnabled, settings.ExtendedSessionIdleTimeout, settings.ControlQueueBufferThreshold));
         Assert.False(engine.ExtendedSessionsEnabled);
     }
 

@@ -61,9 +61,10 @@ public sealed partial class TaskHubStorageHealthCheck(DurableTaskClient client, 
             await client.GetInstanceAsync("__urumi_health__", timeout.Token);
             return HealthCheckResult.Healthy();
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            // Whatever the storage client throws (its retries wrap transport errors in several ways): not healthy.
+            // Whatever the storage client throws (its retries wrap transport errors in several ways), and a timeout,
+            // ours or the caller's (/api/health also gives up after 5 s): not healthy, and said the same way.
             StorageDidNotAnswer(logger, e);
             return HealthCheckResult.Unhealthy("does not answer");
         }
