@@ -33,6 +33,9 @@ public sealed class EventPayloadTests(AzuriteFixture fixture)
         { nameof(ProvisionStore), ProvisionStore.CancelEvent, "{\"requestedBy\":{\"key\":\"alice\"},\"deleteInstanceId\":\"d\"}" },
         { nameof(DeleteStore), ProvisionStore.StoppedEvent, "{\"instance\":\"x\"}" },
         { nameof(ProvisioningGate), ProvisioningGate.SignalEvent, "{\"op\":\"Explode\"}" },
+        // A closed set is named on the wire: a number is no signal, even one of a member.
+        { nameof(ProvisioningGate), ProvisioningGate.SignalEvent, "{\"op\":7}" },
+        { nameof(ProvisioningGate), ProvisioningGate.SignalEvent, "{\"op\":0,\"instanceId\":\"s-1.provision.1\"}" },
     };
 
     [Theory]

@@ -3,11 +3,12 @@ using System.Text.Json.Serialization;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Urumi.Functions.Stores;
 
 namespace Urumi.Functions.Provisioning;
 
 /// <summary>What a signal to the gate asks: a slot, to give one back, or a new capacity (an operator's setting).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<GateOp>))]
+[JsonConverter(typeof(NamedEnumConverter<GateOp>))]
 public enum GateOp
 {
     Acquire,
@@ -19,7 +20,7 @@ public enum GateOp
 public sealed record GateSignal(GateOp Op, string? InstanceId = null, int? Capacity = null, TimeSpan? HolderCheck = null);
 
 /// <summary>Where a provisioning stands at the gate.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<GatePlace>))]
+[JsonConverter(typeof(NamedEnumConverter<GatePlace>))]
 public enum GatePlace
 {
     Waiting,

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Urumi.Functions.Stores;
 
-[JsonConverter(typeof(JsonStringEnumConverter<StorePhase>))]
+[JsonConverter(typeof(NamedEnumConverter<StorePhase>))]
 public enum StorePhase
 {
     Queued,

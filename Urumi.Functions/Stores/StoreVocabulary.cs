@@ -2,8 +2,16 @@ using System.Text.Json.Serialization;
 
 namespace Urumi.Functions.Stores;
 
+/// <summary>
+/// A closed set on the wire (API bodies, orchestration inputs and events, table rows): its member's name, and only a
+/// name. A number, which System.Text.Json's string converter also reads, even one outside the set, is refused: a
+/// payload such as {"op":7} would otherwise be accepted and then mean nothing.
+/// </summary>
+public sealed class NamedEnumConverter<T>() : JsonStringEnumConverter<T>(namingPolicy: null, allowIntegerValues: false)
+    where T : struct, Enum;
+
 /// <summary>Where a store is within its phase (the API's "step"); <see cref="StoreLifecycle"/> says which step follows which.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<StoreStep>))]
+[JsonConverter(typeof(NamedEnumConverter<StoreStep>))]
 public enum StoreStep
 {
     Queued,
@@ -22,7 +30,7 @@ public enum StoreStep
 }
 
 /// <summary>The conditions a store shows, in the Kubernetes style.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ConditionType>))]
+[JsonConverter(typeof(NamedEnumConverter<ConditionType>))]
 public enum ConditionType
 {
     Ready,
@@ -30,7 +38,7 @@ public enum ConditionType
     Reconciling,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<ConditionStatus>))]
+[JsonConverter(typeof(NamedEnumConverter<ConditionStatus>))]
 public enum ConditionStatus
 {
     True,
@@ -39,7 +47,7 @@ public enum ConditionStatus
 }
 
 /// <summary>Why a condition has its status (the steps of a provisioning are reasons of Reconciling).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ConditionReason>))]
+[JsonConverter(typeof(NamedEnumConverter<ConditionReason>))]
 public enum ConditionReason
 {
     Queued,
@@ -55,7 +63,7 @@ public enum ConditionReason
 }
 
 /// <summary>How a provisioning ended.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ProvisionOutcome>))]
+[JsonConverter(typeof(NamedEnumConverter<ProvisionOutcome>))]
 public enum ProvisionOutcome
 {
     Ready,
@@ -65,7 +73,7 @@ public enum ProvisionOutcome
 }
 
 /// <summary>How a delete ended.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<DeleteOutcome>))]
+[JsonConverter(typeof(NamedEnumConverter<DeleteOutcome>))]
 public enum DeleteOutcome
 {
     Deleted,

@@ -15,7 +15,7 @@ public static class UrumiMetrics
         "urumi.stores", () => _storeCounts?.ByPhase() ?? [], null, "Stores in the registry, by phase.");
 
     public static readonly ObservableGauge<long> QueueLength = UrumiTelemetry.Meter.CreateObservableGauge(
-        "urumi.provisioning.queue.length", () => _storeCounts is { } counts ? [new Measurement<long>(counts.Queued())] : Array.Empty<Measurement<long>>(),
+        "urumi.provisioning.queue.length", () => _storeCounts?.Queued() ?? [],
         null, "Stores waiting for a provisioning slot (phase Queued).");
 
     public static readonly Histogram<double> ProvisioningDuration = UrumiTelemetry.Meter.CreateHistogram<double>(
