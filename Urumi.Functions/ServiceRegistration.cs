@@ -79,9 +79,9 @@ public static class ServiceRegistration
     public static IServiceCollection AddHealth(this IServiceCollection services)
     {
         services.AddHealthChecks()
-            .AddCheck<Urumi.Hosting.Health.TaskHubStorageHealthCheck>("storage")
-            .AddCheck<Info.ClusterHealthCheck>("cluster")
-            .AddCheck<Info.ProvisioningHealthCheck>("provisioning", HealthStatus.Degraded);
+            .AddCheck<Urumi.Hosting.Health.TaskHubStorageHealthCheck>("storage", timeout: Info.InfoFunctions.HealthCheckTimeout)
+            .AddCheck<Info.ClusterHealthCheck>("cluster", timeout: Info.InfoFunctions.HealthCheckTimeout)
+            .AddCheck<Info.ProvisioningHealthCheck>("provisioning", HealthStatus.Degraded, timeout: Info.InfoFunctions.HealthCheckTimeout);
         return services;
     }
 }

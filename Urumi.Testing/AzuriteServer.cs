@@ -64,6 +64,20 @@ public sealed class AzuriteServer : IAsyncDisposable
         await StartProcessAsync();
     }
 
+    /// <summary>Freezes Azurite (SIGSTOP): connections stay open and no request is answered, as a hung storage.</summary>
+    public void Pause() => Signal(19);
+
+    /// <summary>Lets a paused Azurite go on (SIGCONT).</summary>
+    public void Resume() => Signal(18);
+
+    private void Signal(int signal)
+    {
+        if (_process is { HasExited: false })
+        {
+            _ = SignalTerm(_process.Id, signal);
+        }
+    }
+
     public void Kill()
     {
         if (_process is { HasExited: false })

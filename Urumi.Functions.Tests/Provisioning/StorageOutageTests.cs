@@ -47,4 +47,27 @@ public sealed class StorageOutageTests
             Assert.DoesNotContain(leak, down.Body, StringComparison.OrdinalIgnoreCase);
         }
     }
+
+    [Fact]
+    public async Task While_storage_hangs_the_anonymous_api_health_is_a_503_within_seconds()
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        await using var plane = await ControlPlane.StartAsync(azurite);
+        // Without each check's own timeout the request waits out the storage client's retries (minutes): this client gives up first.
+        using var anonymous = new HttpClient { BaseAddress = plane.App.Http.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        azurite.Pause();
+        try
+        {
+            using var hung = await anonymous.GetAsync("/api/health");
+            var body = await hung.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, hung.StatusCode);
+            Assert.Contains("storage: does not answer", body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            azurite.Resume();
+        }
+        await Eventually.Until(async () => (await anonymous.GetAsync("/api/health")).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "health back once storage answers");
+    }
 }

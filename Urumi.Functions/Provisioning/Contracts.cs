@@ -26,10 +26,11 @@ public sealed record ProvisioningPolicy(
     public bool StartedByRecovery(TimeSpan sinceRequest) => sinceRequest >= ClaimHold / 2;
 
     /// <summary>
-    /// How long a delete waits for the store's provisioning to stop: a provisioning ends at its deadline at the latest,
-    /// and then cleans up for at most the namespace's deletion timeout. Past that it is stuck, and the delete goes on.
+    /// How long a delete waits for the store's provisioning to stop: a provisioning waits for a slot for at most its
+    /// deadline, then works for at most its deadline, then cleans up for at most the namespace's deletion timeout. Past
+    /// that it is stuck, and the delete goes on.
     /// </summary>
-    public TimeSpan StopWait() => Deadline + NamespaceDeletionTimeout;
+    public TimeSpan StopWait() => Deadline * 2 + NamespaceDeletionTimeout;
 
     /// <summary>Transient failures are retried with exponential backoff; permanent ones are not.</summary>
     public TaskOptions Retry() => TaskOptions.FromRetryPolicy(new RetryPolicy(MaxAttempts, FirstRetryInterval, 2.0, MaxRetryInterval)

@@ -19,38 +19,21 @@ public static class ProvisionStore
     {
         var r = context.GetInput<StoreRequest>()!;
         var retry = r.Policy.Retry();
-        // Its place at the gate is its own custom status (the gate keeps no list of who waits), committed in the
-        // episode that sends the acquire, so a gate that reads who waits finds every asker.
+        // Its place at the gate is its own custom status (the gate keeps no list of who waits), stored with the step
+        // that records the store; the acquire goes out after it, so a gate that reads who waits finds every asker.
         // The deadline's timer goes out now: it bounds the wait for a slot, and is extended below by the time queued.
         context.SetCustomStatus(new GateTicket(GatePlace.Waiting));
         using var deadlineTimer = new CancellationTokenSource();
         var firstDeadline = context.CreateTimer(r.Policy.Deadline, deadlineTimer.Token);
         var granted = context.WaitForExternalEvent<bool>(ProvisioningGate.GrantedEvent);
-        // The gate's round trip and the row's write run side by side (two queue hops fewer before the first step);
-        // a start by a recovery asks for a slot only once it knows its POST holds the claims.
-        var byRecovery = r.Attempt == 1 && r.Policy.StartedByRecovery(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) - r.RequestedAt);
-        if (!byRecovery)
-        {
-            Acquire(context);
-        }
-        if (!await RecordOrReleaseAsync(context, r, byRecovery, retry, deadlineTimer))
+        if (!await RecordOrFailAsync(context, r, retry, deadlineTimer))
         {
             // Every exit cancels the deadline's timer: nothing waits on it (an in-memory host waits for it otherwise).
             deadlineTimer.Cancel();
-            if (byRecovery)
-            {
-                context.SetCustomStatus(null);
-            }
-            else
-            {
-                Release(context);
-            }
+            context.SetCustomStatus(null);
             return new ProvisionResult(ProvisionOutcome.Skipped, "the store is being deleted, or the request that made it was refused");
         }
-        if (byRecovery)
-        {
-            Acquire(context);
-        }
+        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateOp.Acquire, context.InstanceId));
 
         using var cancelWait = new CancellationTokenSource();
         var cancel = context.WaitForExternalEvent<CancelRequest>(CancelEvent, cancelWait.Token);
@@ -105,17 +88,16 @@ public static class ProvisionStore
         return new ProvisionResult(ProvisionOutcome.Failed, StoreLifecycle.FailureText(reason, r.KeepFailed, cleaned));
     }
 
-    /// <summary><see cref="RecordAsync"/>; when it fails for good, the slot asked for goes back before the orchestration fails.</summary>
-    private static async Task<bool> RecordOrReleaseAsync(TaskOrchestrationContext context, StoreRequest r, bool byRecovery, TaskOptions retry, CancellationTokenSource deadlineTimer)
+    /// <summary><see cref="RecordAsync"/>; when it fails for good the deadline's timer is cancelled before the orchestration fails.</summary>
+    private static async Task<bool> RecordOrFailAsync(TaskOrchestrationContext context, StoreRequest r, TaskOptions retry, CancellationTokenSource deadlineTimer)
     {
         try
         {
-            return await RecordAsync(context, r, byRecovery, retry);
+            return await RecordAsync(context, r, retry);
         }
         catch (TaskFailedException)
         {
             deadlineTimer.Cancel();
-            Release(context);
             throw;
         }
     }
@@ -124,13 +106,14 @@ public static class ProvisionStore
     /// Writes the store's row for this attempt; false when it must not run: the store is deleted (or, for a retry, being
     /// deleted), or, for a first provisioning started by a recovery, its POST holds no claims.
     /// </summary>
-    private static async Task<bool> RecordAsync(TaskOrchestrationContext context, StoreRequest r, bool byRecovery, TaskOptions retry)
+    private static async Task<bool> RecordAsync(TaskOrchestrationContext context, StoreRequest r, TaskOptions retry)
     {
         if (r.Attempt > 1)
         {
             return (await ApplyAsync(context, r, new StoreEvent.Requeued(r.Attempt), retry)).Applied;
         }
-        if (byRecovery && !await context.CallActivityAsync<bool>(nameof(StoreActivities.HoldsClaims), r, retry))
+        if (r.Policy.StartedByRecovery(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) - r.RequestedAt)
+            && !await context.CallActivityAsync<bool>(nameof(StoreActivities.HoldsClaims), r, retry))
         {
             return false;
         }
@@ -196,9 +179,6 @@ public static class ProvisionStore
         context.SendEvent(cancel.DeleteInstanceId, StoppedEvent, context.InstanceId);
         return new ProvisionResult(ProvisionOutcome.Stopped, why);
     }
-
-    private static void Acquire(TaskOrchestrationContext context) =>
-        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateOp.Acquire, context.InstanceId));
 
     /// <summary>Gives the slot back (or leaves the queue): the gate is told, and the provisioning no longer shows a place.</summary>
     private static void Release(TaskOrchestrationContext context)

@@ -17,7 +17,9 @@ public sealed class ExpiredMessageBackoffTests
         // As DurableTask.AzureStorage wraps them: its storage exception around the Azure SDK's.
         { "a delete whose pop receipt no longer matches", Wrapped(new RequestFailedException(400, "The specified pop receipt did not match", "PopReceiptMismatch", null)), 0 },
         { "a delete of a message a redelivery deleted", Wrapped(new RequestFailedException(404, "The specified message does not exist.", "MessageNotFound", null)), 0 },
-        { "either, among others", new AggregateException(new TimeoutException(), Wrapped(new RequestFailedException(400, "x", "PopReceiptMismatch", null))), 0 },
+        { "several, all of them expired", new AggregateException(Wrapped(new RequestFailedException(400, "x", "PopReceiptMismatch", null)),
+            Wrapped(new RequestFailedException(404, "y", "MessageNotFound", null))), 0 },
+        { "an expired one beside a real failure", new AggregateException(new TimeoutException(), Wrapped(new RequestFailedException(400, "x", "PopReceiptMismatch", null))), 10 },
         { "storage not answering", Wrapped(new RequestFailedException(503, "Server busy", "ServerBusy", null)), 10 },
         { "a connection refused", Wrapped(new RequestFailedException("Connection refused")), 10 },
         { "anything else", new InvalidOperationException("boom"), 10 },

@@ -359,7 +359,9 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
     private async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
-        var states = await _client.GetOrchestrationStateAsync(instanceId, allExecutions: false);
+        // DurableTask.Core's client takes no token: stop waiting when the caller does (a hung storage would otherwise
+        // hold the caller for the storage client's retries, minutes).
+        var states = await _client.GetOrchestrationStateAsync(instanceId, allExecutions: false).WaitAsync(cancellation);
         return states?.FirstOrDefault(s => s is not null);
     }
 

@@ -20,9 +20,9 @@ public sealed class DurableTaskHubOptions
     /// <summary>
     /// Extended sessions (DurableTask.AzureStorage): after an episode the orchestration stays in memory for
     /// <see cref="ExtendedSessionIdleTimeoutInSeconds"/>, so its next episode neither reads its history from storage nor
-    /// replays it. On, unlike the extension's default: in the store bench on a quiet machine it halved the overhead per
-    /// store (489 and 508 ms against 1,017 and 797 ms off, two same-run pairs) and kept the makespan within 1.10 of
-    /// plain helm in both pairs. The cost: a graceful stop with a waiting orchestration takes about 9 s instead of 2 s.
+    /// replays it. On, unlike the extension's default: in the store bench on a quiet machine it cut the overhead per
+    /// store by about half (489 and 508 ms against 1,017 and 797 ms off, two same-run pairs). The cost: a graceful stop
+    /// with a waiting orchestration takes about 9 s instead of 2 s.
     /// bench/README.md has the figures.
     /// </summary>
     public bool ExtendedSessionsEnabled { get; set; } = true;

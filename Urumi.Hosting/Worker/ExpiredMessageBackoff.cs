@@ -22,7 +22,8 @@ public sealed class ExpiredMessageBackoff(IOrchestrationService inner) : IOrches
     public static bool IsExpiredMessage(Exception exception) => exception switch
     {
         RequestFailedException { ErrorCode: "PopReceiptMismatch" or "MessageNotFound" } => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(IsExpiredMessage),
+        // Several failures together are an expired message only when each is: one real storage failure keeps the back-off.
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsExpiredMessage),
         { InnerException: { } cause } => IsExpiredMessage(cause),
         _ => false,
     };

@@ -191,8 +191,8 @@ internal static class PlaneRun
         {
             ("POST to the Accepted event scheduled (claims, start)", Scheduled(history, record) - posted),
             ("ApplyStoreEvent (Accepted)", Completion(history, record) - Scheduled(history, record)),
-            ("the acquire to the grant sent (gate, beside the Accepted event)", Granted(history) - Scheduled(history, record)),
-            ("the later of the two to PrepareNamespace scheduled", Scheduled(history, prepare) - Later(Granted(history), Completion(history, record))),
+            ("Accepted event done to the grant (gate)", Granted(history) - Completion(history, record)),
+            ("the grant to PrepareNamespace scheduled", Scheduled(history, prepare) - Granted(history)),
             ("PrepareNamespace", Completion(history, prepare) - Scheduled(history, prepare)),
             ("InstallRelease (with helm)", Completion(history, install) - Scheduled(history, install)),
             ("  of which not in helm", Completion(history, install) - Scheduled(history, install) - t.Helm),
@@ -234,9 +234,9 @@ internal static class PlaneRun
                 resultMs += (next - completed.At).TotalMilliseconds;
             }
         }
-        // The first episode sends the acquire (beside the Accepted event); the grant's timestamp is when the gate sent it.
-        var gateFrom = executed.FirstOrDefault();
-        var gateTo = Granted(history);
+        var recorded = Completion(history, nameof(StoreActivities.ApplyStoreEvent));
+        var gateFrom = executed.FirstOrDefault(e => e > recorded);
+        var gateTo = executing.FirstOrDefault(e => e > gateFrom);
         var episodesMs = executing.Zip(executed, (a, b) => (b - a).TotalMilliseconds).Sum();
         Add(breakdown, "end to end, POST to Ready", (ready - posted).TotalMilliseconds);
         Add(breakdown, "  helm + Kubernetes calls (in activities)", (t.Helm + t.Kubernetes).TotalMilliseconds);
@@ -249,7 +249,7 @@ internal static class PlaneRun
         Add(breakdown, "activities: scheduled to started (append, work-item queue)", queueMs);
         Add(breakdown, "activities: run, outside helm and Kubernetes", activityMs - (t.Helm + t.Kubernetes).TotalMilliseconds);
         Add(breakdown, "results: activity end to the next episode (control queue)", resultMs);
-        Add(breakdown, "gate: acquire episode done to the grant sent", gateTo == default || gateFrom == default ? double.NaN : (gateTo - gateFrom).TotalMilliseconds);
+        Add(breakdown, "gate: acquire episode done to the granted episode", gateTo == default || gateFrom == default ? double.NaN : (gateTo - gateFrom).TotalMilliseconds);
     }
 
     private static Dictionary<string, object> EngineFigures(IReadOnlyList<TraceEntry> entries, IReadOnlyDictionary<string, (long Count, double Seconds)> storage, int stores)
@@ -273,8 +273,6 @@ internal static class PlaneRun
 
     private static void Add(Dictionary<string, List<double>> table, string row, double value) =>
         (table.TryGetValue(row, out var list) ? list : table[row] = []).Add(value);
-
-    private static DateTime Later(DateTime a, DateTime b) => a > b ? a : b;
 
     private static DateTime Granted(IList<HistoryEvent> history) =>
         history.OfType<EventRaisedEvent>().First(e => e.Name == ProvisioningGate.GrantedEvent).Timestamp;
