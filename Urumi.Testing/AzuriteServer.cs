@@ -54,7 +54,7 @@ public sealed class AzuriteServer : IAsyncDisposable
     {
         if (_process is { HasExited: false })
         {
-            _ = SignalTerm(_process.Id, 15);
+            Signal(15);
             await _process.WaitForExitAsync();
         }
         if (whileDown is not null)
@@ -74,7 +74,7 @@ public sealed class AzuriteServer : IAsyncDisposable
     {
         if (_process is { HasExited: false })
         {
-            _ = SignalTerm(_process.Id, signal);
+            _ = SendSignal(_process.Id, signal);
         }
     }
 
@@ -102,7 +102,7 @@ public sealed class AzuriteServer : IAsyncDisposable
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SignalTerm(int pid, int signal);
+    private static extern int SendSignal(int pid, int signal);
 
     private async Task StartProcessAsync()
     {

@@ -65,14 +65,14 @@ public sealed class InfoFunctions(
         });
     }
 
+    /// <summary>How long each health check may take; one that runs out fails (503 for storage and cluster).</summary>
+    public static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// The health checks (storage, cluster, provisioning) as Microsoft.Extensions.Diagnostics.HealthChecks reports
     /// them: Healthy and Degraded answer 200 with the status (and, when degraded, the reasons), Unhealthy answers 503
     /// problem+json. Degraded (provisioning cannot make progress) keeps a liveness probe from restarting the process.
     /// </summary>
-    /// <summary>How long each health check may take; one that runs out fails (503 for storage and cluster).</summary>
-    public static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(5);
-
     [Function("HealthHttp")]
     public async Task<IResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
