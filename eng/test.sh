@@ -52,19 +52,8 @@ for xml in "$results"/*-junit.xml; do
   skip=${skip:-0}
   passed=$((passed + total - bad - skip)); failed=$((failed + bad)); skipped=$((skipped + skip))
 done
-# Name every failed test again at the end, where a reader of the log's tail looks first.
-{
-for trx in "$results"/*.trx; do
-  [ -f "$trx" ] || continue
-  grep -oE '<UnitTestResult [^>]*>' "$trx" | grep -E 'outcome="(Failed|Error|Timeout|Aborted)"' \
-    | sed -nE 's/.*testName="([^"]*)".*/failed: \1/p'
-done
-for xml in "$results"/*-junit.xml; do
-  [ -f "$xml" ] || continue
-  # A JUnit testcase that failed has a <failure> element inside it.
-  tr '\n' ' ' < "$xml" | grep -oE '<testcase [^>]*>[^<]*<failure' | sed -nE 's/.*name="([^"]*)".*/failed: \1/p'
-done
-} | sed -e 's/&quot;/"/g; s/&apos;/'"'"'/g; s/&gt;/>/g; s/&lt;/</g; s/&amp;/\&/g'
+# Name every failed test again at the end, with the head of its message, where a reader of the log's tail looks first.
+python3 "$root/eng/failed-tests.py" "$results"/*.trx "$results"/*-junit.xml
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "dotnet test exited with $status but reported no failed test (a test host crashed?): counting it as a failure" >&2
   failed=1

@@ -84,7 +84,7 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
     {
         _fakes.GrantSlots = false;
         await Client.ScheduleNewOrchestrationInstanceAsync("FakeDelete", new StartOrchestrationOptions(DeleteId));
-        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), Request(), new StartOrchestrationOptions(ProvisionId));
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), Request(), ProvisionStore.StartOptions(ProvisionId));
         await UntilAsync(() => _fakes.Signals.Any(s => s.Op == GateOp.Acquire), "the provisioning queues at the gate");
 
         await Client.RaiseEventAsync(ProvisionId, ProvisionStore.CancelEvent, new CancelRequest(new Requester("alice", "127.0.0.1"), DeleteId));
@@ -102,7 +102,7 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
     {
         _fakes.Behaviour = name => name == nameof(StoreActivities.InstallRelease) ? _fakes.Unblock.Task : Task.CompletedTask;
         await Client.ScheduleNewOrchestrationInstanceAsync("FakeDelete", new StartOrchestrationOptions(DeleteId));
-        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), Request(), new StartOrchestrationOptions(ProvisionId));
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), Request(), ProvisionStore.StartOptions(ProvisionId));
         await UntilAsync(() => _fakes.Calls.Contains("InstallRelease"), "the install starts");
 
         await Client.RaiseEventAsync(ProvisionId, ProvisionStore.CancelEvent, new CancelRequest(new Requester("alice", "127.0.0.1"), DeleteId));
@@ -142,7 +142,7 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_store_deleted_before_its_provisioning_ran_asks_the_gate_for_nothing_and_starts_no_step()
+    public async Task A_store_deleted_before_its_provisioning_ran_gives_back_the_slot_it_asked_for_and_starts_no_step()
     {
         var deleting = StoreLifecycle.Apply(StoreLifecycle.Accept(Request().Accepted, DateTimeOffset.UtcNow), new StoreEvent.DeleteRequested(), DateTimeOffset.UtcNow).Store;
         _fakes.Row = StoreLifecycle.Apply(deleting, new StoreEvent.Deleted(null), DateTimeOffset.UtcNow).Store;
@@ -153,17 +153,21 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
 
         Assert.Equal(ProvisionOutcome.Skipped, result.Outcome);
         Assert.Equal(["ApplyStoreEvent"], _fakes.Calls);
-        Assert.DoesNotContain(_fakes.Signals, s => s.InstanceId == ProvisionId);
+        Assert.Equal([GateOp.Acquire, GateOp.Release], _fakes.Signals.Where(s => s.InstanceId == ProvisionId).Select(s => s.Op));
     }
 
-    [Fact]
-    public async Task The_acquire_goes_out_only_after_the_episode_that_showed_the_provisioning_waiting()
+    /// <summary>
+    /// This build's provisioning asks the gate for a slot in its first episode, beside the row's write (the gate
+    /// tolerates an acquire that comes before the status showing the asker waiting: ProvisioningGateTests). One
+    /// started by an earlier build (no version) asks after the write, as its history says, so its replay still matches.
+    /// </summary>
+    [Theory]
+    [InlineData(ProvisionStore.Version, 1)]
+    [InlineData(null, 0)]
+    public async Task The_acquire_goes_out_beside_the_row_write_or_after_it_for_a_provisioning_of_an_earlier_build(string? version, int whileWritingExpected)
     {
-        // The gate finds who waits from their custom status, and DurableTask.AzureStorage sends an episode's messages
-        // before it writes the instance's status: an acquire sent in the episode that sets the status could reach a
-        // gate that then reads the queue without it, and the store would wait beside a free slot.
         _fakes.Behaviour = name => name == nameof(StoreActivities.ApplyStoreEvent) ? _fakes.Unblock.Task : Task.CompletedTask;
-        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), Request(), new StartOrchestrationOptions(ProvisionId));
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), Request(), new StartOrchestrationOptions(ProvisionId) { Version = version });
         await UntilAsync(() => _fakes.Calls.Contains("ApplyStoreEvent"), "the row's write is under way");
         var shown = await Client.GetInstanceAsync(ProvisionId, getInputsAndOutputs: true);
         await GateHeardAllAsync();
@@ -173,23 +177,23 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
         var result = await OutputAsync<ProvisionResult>(ProvisionId);
 
         Assert.Equal(GatePlace.Waiting, shown!.ReadCustomStatusAs<GateTicket>()!.Place);
-        Assert.Equal(0, whileWriting);
+        Assert.Equal(whileWritingExpected, whileWriting);
         Assert.Equal(ProvisionOutcome.Ready, result.Outcome);
         Assert.Equal([GateOp.Acquire, GateOp.Release], _fakes.Signals.Where(s => s.InstanceId == ProvisionId).Select(s => s.Op));
     }
 
     [Fact]
-    public async Task A_provisioning_whose_row_cannot_be_written_fails_without_telling_the_gate_anything()
+    public async Task A_provisioning_whose_row_cannot_be_written_fails_and_gives_back_the_slot_it_asked_for()
     {
         _fakes.Behaviour = name => name == nameof(StoreActivities.ApplyStoreEvent) ? throw new PermanentStoreException("storage refused") : Task.CompletedTask;
 
-        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), Request(), new StartOrchestrationOptions(ProvisionId));
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), Request(), ProvisionStore.StartOptions(ProvisionId));
         var failed = await Client.WaitForInstanceCompletionAsync(ProvisionId, getInputsAndOutputs: true, new CancellationTokenSource(Wait).Token);
         await GateHeardAllAsync();
 
         Assert.Equal(OrchestrationRuntimeStatus.Failed, failed.RuntimeStatus);
         Assert.Equal(["ApplyStoreEvent"], _fakes.Calls);
-        Assert.DoesNotContain(_fakes.Signals, s => s.InstanceId == ProvisionId);
+        Assert.Equal([GateOp.Acquire, GateOp.Release], _fakes.Signals.Where(s => s.InstanceId == ProvisionId).Select(s => s.Op));
     }
 
     [Fact]
@@ -237,7 +241,7 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
 
     private async Task<ProvisionResult> ProvisionAsync(StoreRequest request)
     {
-        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), request, new StartOrchestrationOptions(ProvisionId));
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), request, ProvisionStore.StartOptions(ProvisionId));
         return await OutputAsync<ProvisionResult>(ProvisionId);
     }
 

@@ -23,14 +23,52 @@ public sealed class ProvisioningGateTests
 
         public void Start() => AdmitWaiters();
 
-        /// <summary>A provisioning records its store (its custom status says Waiting), then sends its acquire.</summary>
-        public void Queue(string id, DateTimeOffset createdAt, bool gateHears = true)
+        private readonly Dictionary<string, GateQueue.Entry> unshown = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// A provisioning records its store (its custom status says Waiting) and sends its acquire; when not
+        /// <paramref name="shown"/>, the gate hears the acquire before the status is written (<see cref="Show"/>).
+        /// </summary>
+        public void Queue(string id, DateTimeOffset createdAt, bool gateHears = true, bool shown = true)
         {
-            Provisionings[id] = new GateQueue.Entry(id, createdAt, GatePlace.Waiting);
+            var entry = new GateQueue.Entry(id, createdAt, GatePlace.Waiting);
+            if (shown)
+            {
+                Provisionings[id] = entry;
+            }
+            else
+            {
+                unshown[id] = entry;
+            }
             if (gateHears)
             {
                 Signal(new GateSignal(GateOp.Acquire, id));
             }
+        }
+
+        /// <summary>The status of a provisioning queued unshown is written.</summary>
+        public void Show(string id)
+        {
+            Provisionings[id] = unshown[id];
+            unshown.Remove(id);
+        }
+
+        /// <summary>The gate's recheck timer fires (when it has one).</summary>
+        public bool Recheck()
+        {
+            if (!Gate.Recheck)
+            {
+                return false;
+            }
+            if (Gate.MustReadQueue)
+            {
+                AdmitWaiters(recheck: true);
+            }
+            else
+            {
+                Gate = Gate with { Recheck = false };
+            }
+            return true;
         }
 
         /// <summary>A provisioning that ends (a holder done, or a waiter deleted): its status clears, it releases.</summary>
@@ -47,7 +85,7 @@ public sealed class ProvisioningGateTests
             AdmitWaiters();
         }
 
-        private void AdmitWaiters()
+        private void AdmitWaiters(bool recheck = false)
         {
             if (!Gate.MustReadQueue)
             {
@@ -55,7 +93,7 @@ public sealed class ProvisioningGateTests
             }
             Reads++;
             var view = GateQueue.View(Provisionings.Values, new GateQueueQuery(Math.Max(0, Gate.Capacity - Gate.Holders.Count), [.. Gate.Holders], Gate.Rebuild));
-            Gate = ProvisioningGate.Admit(Gate, view, out var granted);
+            Gate = ProvisioningGate.Admit(Gate, view, out var granted, recheck);
             Grant(granted);
         }
 
@@ -179,6 +217,92 @@ public sealed class ProvisioningGateTests
     }
 
     [Fact]
+    public void A_waiter_heard_before_its_place_shows_is_still_counted_and_admitted_when_the_next_slot_frees()
+    {
+        var fleet = new Fleet(capacity: 1);
+        fleet.Start();
+        fleet.Queue("a", T0);
+        fleet.Queue("b", T0.AddSeconds(1));
+        fleet.Queue("c", T0.AddSeconds(2), shown: false);
+
+        fleet.End("a");
+        var afterFirstRelease = fleet.Gate;
+        fleet.Show("c");
+        fleet.End("b");
+
+        Assert.Equal(1, afterFirstRelease.Waiting);
+        Assert.False(afterFirstRelease.Recheck);
+        Assert.Equal(["a", "b", "c"], fleet.Granted);
+        Assert.Equal(0, fleet.Gate.Waiting);
+    }
+
+    [Fact]
+    public void A_read_that_misses_counted_waiters_beside_a_free_slot_is_made_again_and_admits_them()
+    {
+        var fleet = new Fleet(capacity: 1);
+        fleet.Start();
+        fleet.Queue("a", T0);
+        fleet.Queue("b", T0.AddSeconds(1), shown: false);
+        fleet.Queue("c", T0.AddSeconds(2), shown: false);
+
+        fleet.End("a");
+        var missed = fleet.Gate;
+        fleet.Show("b");
+        fleet.Show("c");
+        var rechecked = fleet.Recheck();
+        var afterRecheck = fleet.Gate;
+        fleet.End("b");
+
+        Assert.True(missed.Recheck);
+        Assert.Equal(2, missed.Waiting);
+        Assert.True(rechecked);
+        Assert.Equal(1, afterRecheck.Waiting);
+        Assert.False(afterRecheck.Recheck);
+        Assert.Equal(["a", "b", "c"], fleet.Granted);
+        Assert.Equal(0, fleet.Gate.Waiting);
+    }
+
+    [Fact]
+    public void A_count_the_recheck_does_not_confirm_is_dropped_so_the_next_acquire_is_admitted_at_once()
+    {
+        var fleet = new Fleet(capacity: 1);
+        fleet.Start();
+        fleet.Queue("a", T0);
+        // b's acquire is heard, but it never shows a place (it was deleted before its status was written, say).
+        fleet.Queue("b", T0.AddSeconds(1), shown: false);
+        fleet.End("a");
+        var rechecked = fleet.Recheck();
+        var readsBefore = fleet.Reads;
+
+        fleet.Queue("d", T0.AddSeconds(3));
+
+        Assert.True(rechecked);
+        Assert.Equal(["a", "d"], fleet.Granted);
+        Assert.Equal(readsBefore, fleet.Reads);
+        Assert.Equal(0, fleet.Gate.Waiting);
+        Assert.False(fleet.Gate.Recheck);
+    }
+
+    [Fact]
+    public void A_recount_admits_a_waiter_the_gate_lost_count_of()
+    {
+        var fleet = new Fleet(capacity: 1);
+        fleet.Start();
+        fleet.Queue("a", T0);
+        fleet.Queue("b", T0.AddSeconds(1), shown: false);
+        fleet.End("a");
+        fleet.Recheck();
+        fleet.Show("b");
+        var lost = fleet.Gate;
+
+        fleet.Signal(new GateSignal(GateOp.Recount));
+
+        Assert.Equal(0, lost.Waiting);
+        Assert.Equal(["a", "b"], fleet.Granted);
+        Assert.False(fleet.Gate.Recheck);
+    }
+
+    [Fact]
     public void Raising_the_capacity_admits_that_many_more_waiters()
     {
         var fleet = new Fleet(capacity: 1);
@@ -232,5 +356,35 @@ public sealed class ProvisioningGateTests
         {
             Assert.Contains(reason, assessed, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Looks at the gate one check apart: (status, created at in seconds after T0) last time and now.</summary>
+    [Theory]
+    [InlineData(null, null, OrchestrationRuntimeStatus.Running, 1, GateAction.Leave)]
+    [InlineData(OrchestrationRuntimeStatus.Terminated, 1, OrchestrationRuntimeStatus.Running, 2, GateAction.Leave)]
+    [InlineData(OrchestrationRuntimeStatus.Running, 1, OrchestrationRuntimeStatus.Terminated, 1, GateAction.Watch)]
+    [InlineData(OrchestrationRuntimeStatus.Terminated, 1, OrchestrationRuntimeStatus.Terminated, 1, GateAction.Start)]
+    [InlineData(OrchestrationRuntimeStatus.Failed, 1, OrchestrationRuntimeStatus.Failed, 1, GateAction.Start)]
+    [InlineData(OrchestrationRuntimeStatus.Completed, 1, OrchestrationRuntimeStatus.Completed, 1, GateAction.Start)]
+    // Missing twice (purged, or never started while storage was down at the worker's start).
+    [InlineData(null, null, null, null, GateAction.Start)]
+    [InlineData(OrchestrationRuntimeStatus.Running, 1, null, null, GateAction.Watch)]
+    // Another gate between the two looks: an operator purged the terminated one, or started one that failed.
+    [InlineData(OrchestrationRuntimeStatus.Terminated, 1, null, null, GateAction.Watch)]
+    [InlineData(OrchestrationRuntimeStatus.Terminated, 1, OrchestrationRuntimeStatus.Failed, 2, GateAction.Watch)]
+    [InlineData(OrchestrationRuntimeStatus.Terminated, 1, OrchestrationRuntimeStatus.Failed, 1, GateAction.Watch)]
+    [InlineData(OrchestrationRuntimeStatus.Pending, 1, OrchestrationRuntimeStatus.Pending, 1, GateAction.Leave)]
+    public void The_keeper_starts_a_gate_only_after_finding_the_same_gate_down_on_two_looks_in_a_row(
+        OrchestrationRuntimeStatus? lastStatus, int? lastCreated, OrchestrationRuntimeStatus? nowStatus, int? nowCreated, GateAction expected)
+    {
+        static GateLook Look(OrchestrationRuntimeStatus? status, int? created) => new(status, created is { } s ? T0.AddSeconds(s) : null);
+        Assert.Equal(expected, GateLook.Decide(Look(lastStatus, lastCreated), Look(nowStatus, nowCreated)));
+    }
+
+    [Fact]
+    public void The_keeper_watches_a_gate_it_finds_down_at_its_first_look()
+    {
+        Assert.Equal(GateAction.Watch, GateLook.Decide(null, new GateLook(OrchestrationRuntimeStatus.Terminated, T0)));
+        Assert.Equal(GateAction.Watch, GateLook.Decide(null, new GateLook(null, null)));
     }
 }

@@ -31,7 +31,7 @@ public sealed class ControlPlaneCollection : ICollectionFixture<AzuriteFixture>
 /// The Urumi function app as its own process (so it can be killed), on a fresh KubeSim through its kubeconfig
 /// (Urumi:Cluster:Mode Kubeconfig) with the pinned helm, and quick timings.
 /// </summary>
-public sealed class ControlPlane : IAsyncDisposable
+public sealed partial class ControlPlane : IAsyncDisposable
 {
     public const string AliceKey = "alice-key-0123456789";
     public const string BobKey = "bob-key-0123456789";
@@ -177,7 +177,7 @@ public sealed class ControlPlane : IAsyncDisposable
             s => (string?)s["phase"] == phase || final.Contains((string?)s["phase"]) && s["updatedAt"]!.GetValue<DateTimeOffset>() > since,
             timeout ?? TimeSpan.FromSeconds(120),
             $"store {id} to be {phase}");
-        Assert.True((string?)store["phase"] == phase, $"store {id} is {store["phase"]}, not {phase}: {store["lastError"]}\n{store}\n--- app output ---\n{Tail(App.Output)}");
+        Assert.True((string?)store["phase"] == phase, $"store {id} is {store["phase"]}, not {phase}: {store["lastError"]}\n{store}\n--- app output ---\n{Tail(WithoutRequests(App.Output))}");
         return store;
     }
 
@@ -195,6 +195,31 @@ public sealed class ControlPlane : IAsyncDisposable
     }
 
     public static string Tail(string text, int lines = 60) => string.Join('\n', text.Split('\n').TakeLast(lines));
+
+    /// <summary>
+    /// The app's log without the entries of its HTTP requests (the tests' polling would fill any tail): an entry is a
+    /// "level: category[id]" line and the indented lines after it.
+    /// </summary>
+    public static string WithoutRequests(string output)
+    {
+        var kept = new List<string>();
+        var dropping = false;
+        foreach (var line in output.Split('\n'))
+        {
+            if (LogEntryStart().IsMatch(line))
+            {
+                dropping = line.Contains(" Urumi.Hosting.Http[", StringComparison.Ordinal) || line.Contains(" Microsoft.AspNetCore.", StringComparison.Ordinal);
+            }
+            if (!dropping)
+            {
+                kept.Add(line);
+            }
+        }
+        return string.Join('\n', kept);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(trce|dbug|info|warn|fail|crit): ")]
+    private static partial System.Text.RegularExpressions.Regex LogEntryStart();
 
     public async ValueTask DisposeAsync()
     {

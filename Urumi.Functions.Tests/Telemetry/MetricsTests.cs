@@ -17,6 +17,9 @@ public sealed class MetricsTests(AzuriteFixture fixture)
             ["Urumi__Telemetry__Prometheus"] = "true",
             ["Urumi__Telemetry__StoreCountInterval"] = "00:00:00.2",
             ["Urumi__Provisioning__MaxConcurrent"] = "1",
+            // The first store's helm waits until the fault is cleared, however slow the machine.
+            ["Urumi__Helm__Timeout"] = "00:10:00",
+            ["Urumi__Provisioning__Deadline"] = "00:20:00",
         });
         using var alice = plane.As(ControlPlane.AliceKey);
         plane.Sim.Server.Faults.FailPods(new PodFault(PodFailure.ProbeFailure, LabelSelector: "app.kubernetes.io/component=wordpress"));

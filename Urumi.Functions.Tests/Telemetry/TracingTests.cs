@@ -12,6 +12,20 @@ namespace Urumi.Functions.Tests.Telemetry;
 [Collection(ControlPlaneCollection.Name)]
 public sealed class TracingTests(AzuriteFixture fixture)
 {
+    /// <summary>DurableTask.Core names a versioned orchestration's spans "{kind}:{name}@({version})"; our client's create span too.</summary>
+    private static readonly string Orchestration = $"orchestration:{nameof(Urumi.Functions.Provisioning.ProvisionStore)}@({Urumi.Functions.Provisioning.ProvisionStore.Version})";
+
+    private static readonly string CreateOrchestration = "create_" + Orchestration;
+
+    /// <summary>An activity's span carries the version of the orchestration that scheduled it.</summary>
+    private static string Activity(string name) => $"activity:{name}@({Urumi.Functions.Provisioning.ProvisionStore.Version})";
+
+    /// <summary>The spans of a trace; a timeout names them.</summary>
+    private sealed class SpanList(IEnumerable<OtlpSpan> spans) : List<OtlpSpan>(spans)
+    {
+        public override string ToString() => string.Join(", ", this.Select(s => s.Name));
+    }
+
     [Fact]
     public async Task One_store_provisioning_is_one_trace_from_the_POST_through_each_activity_kubernetes_call_and_helm_run_with_no_secret()
     {
@@ -27,9 +41,9 @@ public sealed class TracingTests(AzuriteFixture fixture)
         var id = await ControlPlane.CreateStoreAsync(alice, "traced");
         await plane.WaitForPhaseAsync(id, "Ready");
         var trace = await Eventually.Until(
-            () => Task.FromResult(receiver.Spans.Where(s => s.TraceId == caller.ToString()).ToList()),
-            spans => spans.Any(s => s.Name == "activity:VerifyRollout" && s.Kind == OtlpSpan.KindServer)
-                && spans.Any(s => s.Name == "orchestration:ProvisionStore"),
+            () => Task.FromResult(new SpanList(receiver.Spans.Where(s => s.TraceId == caller.ToString()))),
+            spans => spans.Any(s => s.Name == Activity("VerifyRollout") && s.Kind == OtlpSpan.KindServer)
+                && spans.Any(s => s.Name == Orchestration),
             TimeSpan.FromSeconds(60),
             "the provisioning's spans to reach the receiver");
 
@@ -37,12 +51,12 @@ public sealed class TracingTests(AzuriteFixture fixture)
         var post = Assert.Single(trace, s => s.ParentSpanId == callerSpan.ToString());
         Assert.Equal(OtlpSpan.KindServer, post.Kind);
         Assert.Equal("POST", post.Attribute("http.request.method"));
-        var create = Assert.Single(trace, s => s.Name == "create_orchestration:ProvisionStore");
+        var create = Assert.Single(trace, s => s.Name == CreateOrchestration);
         Assert.Equal(post.SpanId, create.ParentSpanId);
-        var orchestration = trace.First(s => s.Name == "orchestration:ProvisionStore");
+        var orchestration = trace.First(s => s.Name == Orchestration);
         Assert.Equal(create.SpanId, orchestration.ParentSpanId);
         var steps = new[] { "PrepareNamespace", "InstallRelease", "VerifyRollout" }
-            .Select(step => trace.Single(s => s.Name == $"activity:{step}" && s.Kind == OtlpSpan.KindServer))
+            .Select(step => trace.Single(s => s.Name == Activity(step) && s.Kind == OtlpSpan.KindServer))
             .ToList();
         Assert.All(steps, step => Assert.True(DescendsFrom(trace, step, orchestration), $"{step} is not under the orchestration"));
         var kubernetes = trace.Where(s => s.Kind == OtlpSpan.KindClient && s.ParentSpanId == steps[0].SpanId
@@ -99,13 +113,13 @@ public sealed class TracingTests(AzuriteFixture fixture)
         // Assert: the steps run by the new process are in the POST's trace, under the orchestration's span.
         // (The orchestration's span reaches the receiver when the orchestration ends, after Ready is written.)
         var trace = await Eventually.Until(
-            () => Task.FromResult(receiver.Spans.Where(s => s.TraceId == caller.ToString()).ToList()),
-            spans => spans.Any(s => s.Name == "activity:VerifyRollout" && s.Kind == OtlpSpan.KindServer)
-                && spans.Any(s => s.Name == "orchestration:ProvisionStore"),
+            () => Task.FromResult(new SpanList(receiver.Spans.Where(s => s.TraceId == caller.ToString()))),
+            spans => spans.Any(s => s.Name == Activity("VerifyRollout") && s.Kind == OtlpSpan.KindServer)
+                && spans.Any(s => s.Name == Orchestration),
             TimeSpan.FromSeconds(60),
             "the spans of the restarted process to reach the receiver");
-        var create = Assert.Single(trace, s => s.Name == "create_orchestration:ProvisionStore");
-        var verify = trace.Single(s => s.Name == "activity:VerifyRollout" && s.Kind == OtlpSpan.KindServer);
+        var create = Assert.Single(trace, s => s.Name == CreateOrchestration);
+        var verify = trace.Single(s => s.Name == Activity("VerifyRollout") && s.Kind == OtlpSpan.KindServer);
         Assert.True(DescendsFrom(trace, verify, create), "VerifyRollout is not under the create span of the POST: " + string.Join("; ", trace));
         Assert.Contains(trace, s => s.Name == "helm upgrade");
     }

@@ -141,7 +141,8 @@ public sealed class ProvisioningSettings
 
     /// <summary>
     /// How long the full gate, with stores waiting, waits before it frees the slots of holders that ended without a
-    /// release; also how often each worker checks that the gate runs (and starts it again if it does not).
+    /// release; also how often each worker checks that the gate runs (it starts it again when two checks in a row find
+    /// the same gate down).
     /// </summary>
     [Range(typeof(TimeSpan), UrumiOptions.OneSecond, UrumiOptions.Forever,
         ErrorMessage = "Urumi:Provisioning:GateHolderCheckInterval must be at least 1 second.")]

@@ -29,15 +29,7 @@ public sealed class ProvisioningHealthCheck(DurableTaskClient client, IOptions<U
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var gate = await client.GetInstanceAsync(ProvisioningGate.InstanceId, getInputsAndOutputs: true, cancellation: cancellationToken);
-        var shown = gate is { IsRunning: true } ? gate.ReadCustomStatusAs<GateStatus>() : null;
-        var bound = ProvisioningProgress.StallBound(options.Value.Provisioning);
-        var now = time.GetUtcNow();
-        DateTimeOffset? oldestWaiter = null;
-        if (ProvisioningProgress.MayStall(shown, now, bound))
-        {
-            oldestWaiter = (await GateQueue.ReadAsync(client, cancellationToken)).Where(e => e.Place == GatePlace.Waiting).Select(e => (DateTimeOffset?)e.CreatedAt).Min();
-        }
-        var reason = ProvisioningProgress.Assess(gate?.RuntimeStatus, shown, oldestWaiter, now, bound);
+        var reason = (await ProvisioningProgress.ReadAsync(client, gate, options.Value.Provisioning, time.GetUtcNow(), cancellationToken)).Reason;
         return reason is null ? HealthCheckResult.Healthy() : HealthCheckResult.Degraded(reason);
     }
 }
@@ -52,6 +44,26 @@ public static class ProvisioningProgress
     public static bool MayStall(GateStatus? shown, DateTimeOffset now, TimeSpan bound) =>
         shown is not null && shown.Holding < shown.Capacity && now - new DateTimeOffset(shown.UpdatedAt, TimeSpan.Zero) > bound;
 
+    /// <summary>
+    /// Reads what the rule needs: the gate (read with its inputs and outputs) and, only when it has shown a free slot
+    /// for longer than the bound, when the oldest waiter was created.
+    /// </summary>
+    public static async Task<ProgressReading> ReadAsync(DurableTaskClient client, OrchestrationMetadata? gate, ProvisioningSettings settings, DateTimeOffset now, CancellationToken ct)
+    {
+        var shown = gate is { IsRunning: true } ? gate.ReadCustomStatusAs<GateStatus>() : null;
+        var bound = StallBound(settings);
+        DateTimeOffset? oldestWaiter = null;
+        if (MayStall(shown, now, bound))
+        {
+            oldestWaiter = (await GateQueue.ReadAsync(client, ct)).Where(e => e.Place == GatePlace.Waiting).Select(e => (DateTimeOffset?)e.CreatedAt).Min();
+        }
+        return new ProgressReading(gate?.RuntimeStatus, shown, oldestWaiter, now, bound);
+    }
+
+    /// <summary>Stores have waited longer than the bound while the gate has shown a free slot for that long.</summary>
+    public static bool WaitersBesideFreeSlot(GateStatus? shown, DateTimeOffset? oldestWaiter, DateTimeOffset now, TimeSpan bound) =>
+        MayStall(shown, now, bound) && oldestWaiter is { } since && now - since > bound;
+
     /// <summary>Why provisioning cannot make progress, or null when it can.</summary>
     public static string? Assess(OrchestrationRuntimeStatus? gate, GateStatus? shown, DateTimeOffset? oldestWaiter, DateTimeOffset now, TimeSpan bound)
     {
@@ -59,10 +71,21 @@ public static class ProvisioningProgress
         {
             return $"the provisioning gate is not running ({gate?.ToString() ?? "missing"}): queued stores wait until it is started again";
         }
-        if (MayStall(shown, now, bound) && oldestWaiter is { } since && now - since > bound)
+        if (WaitersBesideFreeSlot(shown, oldestWaiter, now, bound))
         {
             return $"stores have waited more than {bound} while the provisioning gate has a free slot ({shown!.Holding} of {shown.Capacity} held)";
         }
         return null;
     }
+}
+
+/// <summary>What <see cref="ProvisioningProgress.ReadAsync"/> read, and the rule's answers on it.</summary>
+public sealed record ProgressReading(OrchestrationRuntimeStatus? Gate, GateStatus? Shown, DateTimeOffset? OldestWaiter, DateTimeOffset Now, TimeSpan Bound)
+{
+    /// <summary>Why provisioning cannot make progress, or null when it can (<see cref="ProvisioningProgress.Assess"/>).</summary>
+    public string? Reason => ProvisioningProgress.Assess(Gate, Shown, OldestWaiter, Now, Bound);
+
+    /// <summary>The gate runs, and stores have waited beside one of its free slots for longer than the bound.</summary>
+    public bool WaitersBesideFreeSlot =>
+        Gate is OrchestrationRuntimeStatus.Running && ProvisioningProgress.WaitersBesideFreeSlot(Shown, OldestWaiter, Now, Bound);
 }

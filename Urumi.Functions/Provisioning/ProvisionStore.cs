@@ -14,26 +14,56 @@ public static class ProvisionStore
     public const string CancelEvent = "Cancel";
     public const string StoppedEvent = "ProvisioningStopped";
 
+    /// <summary>
+    /// The orchestration's version, given when it is started (<see cref="StartOptions"/>), read back by its replays.
+    /// "2" asks the gate for a slot in the episode that records the store. Instances started by an earlier build
+    /// (no version) ask after that episode, as their histories say: a replay must schedule what it scheduled before.
+    /// </summary>
+    public const string Version = "2";
+
+    /// <summary>How every ProvisionStore is started: its instance id and this build's <see cref="Version"/>.</summary>
+    public static StartOrchestrationOptions StartOptions(string instanceId) => new(instanceId) { Version = Version };
+
     [Function(nameof(ProvisionStore))]
     public static async Task<ProvisionResult> Run([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         var r = context.GetInput<StoreRequest>()!;
         var retry = r.Policy.Retry();
-        // Its place at the gate is its own custom status (the gate keeps no list of who waits), stored with the step
-        // that records the store; the acquire goes out after it, so a gate that reads who waits finds every asker.
-        // The deadline's timer goes out now: it bounds the wait for a slot, and is extended below by the time queued.
+        // Its place at the gate is its own custom status (the gate keeps no list of who waits), written with the
+        // episode that records the store. The deadline's timer goes out now: it bounds the wait for a slot, and is
+        // extended below by the time queued.
         context.SetCustomStatus(new GateTicket(GatePlace.Waiting));
         using var deadlineTimer = new CancellationTokenSource();
         var firstDeadline = context.CreateTimer(r.Policy.Deadline, deadlineTimer.Token);
         var granted = context.WaitForExternalEvent<bool>(ProvisioningGate.GrantedEvent);
-        if (!await RecordOrFailAsync(context, r, retry, deadlineTimer))
+        // The gate's round trip runs beside the row's write (two queue hops fewer before the first step). The acquire
+        // can reach the gate a moment before the status above is written; the gate keeps counting an asker its read
+        // misses and reads again (ProvisioningGate.Admit). A start by a recovery asks only once it knows its POST holds
+        // the claims.
+        var askFirst = context.Version == Version
+            && !(r.Attempt == 1 && r.Policy.StartedByRecovery(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) - r.RequestedAt));
+        if (askFirst)
+        {
+            Acquire(context);
+        }
+        if (!await RecordOrFailAsync(context, r, retry, deadlineTimer, askFirst))
         {
             // Every exit cancels the deadline's timer: nothing waits on it (an in-memory host waits for it otherwise).
             deadlineTimer.Cancel();
-            context.SetCustomStatus(null);
+            if (askFirst)
+            {
+                Release(context);
+            }
+            else
+            {
+                context.SetCustomStatus(null);
+            }
             return new ProvisionResult(ProvisionOutcome.Skipped, "the store is being deleted, or the request that made it was refused");
         }
-        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateOp.Acquire, context.InstanceId));
+        if (!askFirst)
+        {
+            Acquire(context);
+        }
 
         using var cancelWait = new CancellationTokenSource();
         var cancel = context.WaitForExternalEvent<CancelRequest>(CancelEvent, cancelWait.Token);
@@ -88,8 +118,11 @@ public static class ProvisionStore
         return new ProvisionResult(ProvisionOutcome.Failed, StoreLifecycle.FailureText(reason, r.KeepFailed, cleaned));
     }
 
-    /// <summary><see cref="RecordAsync"/>; when it fails for good the deadline's timer is cancelled before the orchestration fails.</summary>
-    private static async Task<bool> RecordOrFailAsync(TaskOrchestrationContext context, StoreRequest r, TaskOptions retry, CancellationTokenSource deadlineTimer)
+    /// <summary>
+    /// <see cref="RecordAsync"/>; when it fails for good the deadline's timer is cancelled, and a slot already asked
+    /// for given back, before the orchestration fails.
+    /// </summary>
+    private static async Task<bool> RecordOrFailAsync(TaskOrchestrationContext context, StoreRequest r, TaskOptions retry, CancellationTokenSource deadlineTimer, bool asked)
     {
         try
         {
@@ -98,6 +131,10 @@ public static class ProvisionStore
         catch (TaskFailedException)
         {
             deadlineTimer.Cancel();
+            if (asked)
+            {
+                Release(context);
+            }
             throw;
         }
     }
@@ -179,6 +216,9 @@ public static class ProvisionStore
         context.SendEvent(cancel.DeleteInstanceId, StoppedEvent, context.InstanceId);
         return new ProvisionResult(ProvisionOutcome.Stopped, why);
     }
+
+    private static void Acquire(TaskOrchestrationContext context) =>
+        context.SendEvent(ProvisioningGate.InstanceId, ProvisioningGate.SignalEvent, new GateSignal(GateOp.Acquire, context.InstanceId));
 
     /// <summary>Gives the slot back (or leaves the queue): the gate is told, and the provisioning no longer shows a place.</summary>
     private static void Release(TaskOrchestrationContext context)

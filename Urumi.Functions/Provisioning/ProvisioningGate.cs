@@ -7,13 +7,17 @@ using Urumi.Functions.Stores;
 
 namespace Urumi.Functions.Provisioning;
 
-/// <summary>What a signal to the gate asks: a slot, to give one back, or a new capacity (an operator's setting).</summary>
+/// <summary>
+/// What a signal to the gate asks: a slot, to give one back, a new capacity (an operator's setting), or to read the
+/// waiting list again (a keeper that saw stores wait beside a free slot).
+/// </summary>
 [JsonConverter(typeof(NamedEnumConverter<GateOp>))]
 public enum GateOp
 {
     Acquire,
     Release,
     Configure,
+    Recount,
 }
 
 /// <summary>A request to the gate.</summary>
@@ -33,20 +37,31 @@ public sealed record GateTicket(GatePlace Place);
 /// <summary>
 /// The gate's state (its input across ContinueAsNew), of bounded size whatever the queue length: who holds a slot
 /// (at most Capacity ids), how many wait (a count, not who: see <see cref="GateQueue"/>), whether the waiting list
-/// must be read before anything else (a new gate, or one recreated after it was lost), and how long the gate waits,
-/// full with stores waiting, before it checks whether a holder ended without releasing its slot (terminated by hand).
+/// must be read before anything else (a new gate, or one recreated after it was lost), how long the gate waits,
+/// full with stores waiting, before it checks whether a holder ended without releasing its slot (terminated by hand),
+/// and whether the waiting list must be read again shortly (<see cref="ProvisioningGate.Admit"/>).
 /// </summary>
-public sealed record GateState(int Capacity, List<string> Holders, int Waiting = 0, TimeSpan? HolderCheck = null, bool Rebuild = true)
+public sealed record GateState(int Capacity, List<string> Holders, int Waiting = 0, TimeSpan? HolderCheck = null, bool Rebuild = true, bool Recheck = false)
 {
     public static readonly TimeSpan DefaultHolderCheck = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long after a read that missed a waiter it had counted, with a slot free, the gate reads again. A provisioning
+    /// sends its acquire a few milliseconds before the status that shows it waiting is written (DurableTask.AzureStorage
+    /// sends an episode's messages first), so a second read finds it.
+    /// </summary>
+    public static readonly TimeSpan RecheckDelay = TimeSpan.FromSeconds(1);
 
     public bool HasFreeSlot => Holders.Count < Capacity;
 
     /// <summary>Full, with stores waiting: only a release (or a holder found ended) lets the next one in.</summary>
     public bool IsBlocked => Waiting > 0 && !HasFreeSlot;
 
-    /// <summary>Who is next must be read from the provisionings: a slot is free and stores wait, or the gate is new.</summary>
-    public bool MustReadQueue => Rebuild || (Waiting > 0 && HasFreeSlot);
+    /// <summary>
+    /// Who is next must be read from the provisionings: a slot is free and stores wait (or may: a recheck), or the gate
+    /// is new.
+    /// </summary>
+    public bool MustReadQueue => Rebuild || ((Waiting > 0 || Recheck) && HasFreeSlot);
 }
 
 /// <summary>What the gate shows in its custom status: counts only, so it stays small however many stores wait.</summary>
@@ -88,16 +103,28 @@ public static class ProvisioningGate
         state = await AdmitWaitersAsync(context, state);
         Task<JsonElement>? next = null;
         Task? check = null;
+        Task? recheck = null;
         for (var signals = 0; signals < SignalsPerGeneration;)
         {
             // Read as JSON first: a signal the gate cannot read (sent by hand) is skipped, not a message that wedges it.
             next ??= context.WaitForExternalEvent<JsonElement>(SignalEvent);
+            // One timer of each kind at a time, however many signals come meanwhile.
             if (state.IsBlocked)
             {
-                // One timer at a time, however many signals come meanwhile.
                 check ??= context.CreateTimer(state.HolderCheck ?? GateState.DefaultHolderCheck, CancellationToken.None);
             }
-            if (check is not null && await Task.WhenAny(next, check) == check)
+            if (state.Recheck)
+            {
+                recheck ??= context.CreateTimer(GateState.RecheckDelay, CancellationToken.None);
+            }
+            var fired = check is null && recheck is null ? next : await Task.WhenAny(new[] { next, check, recheck }.OfType<Task>());
+            if (fired == recheck)
+            {
+                recheck = null;
+                state = await AdmitWaitersAsync(context, state, recheck: true);
+                continue;
+            }
+            if (fired == check)
             {
                 check = null;
                 if (state.IsBlocked)
@@ -128,15 +155,22 @@ public static class ProvisioningGate
         context.ContinueAsNew(state);
     }
 
-    /// <summary>Reads the waiting list when it must (a free slot with stores waiting, or a rebuild) and admits the oldest.</summary>
-    private static async Task<GateState> AdmitWaitersAsync(TaskOrchestrationContext context, GateState state)
+    /// <summary>
+    /// Reads the waiting list when it must (a free slot with stores waiting, or a rebuild) and admits the oldest;
+    /// <paramref name="recheck"/> is the read again after one that missed a waiter.
+    /// </summary>
+    private static async Task<GateState> AdmitWaitersAsync(TaskOrchestrationContext context, GateState state, bool recheck = false)
     {
         if (state.MustReadQueue)
         {
             var view = await context.CallActivityAsync<GateQueueView>(nameof(GateActivities.ReadGateQueue),
                 new GateQueueQuery(Math.Max(0, state.Capacity - state.Holders.Count), [.. state.Holders], state.Rebuild), ReadRetry);
-            state = Admit(state, view, out var granted);
+            state = Admit(state, view, out var granted, recheck);
             Grant(context, granted);
+        }
+        else if (recheck)
+        {
+            state = state with { Recheck = false };
         }
         context.SetCustomStatus(GateStatus.Of(state, context.CurrentUtcDateTime));
         return state;
@@ -177,7 +211,7 @@ public static class ProvisioningGate
         switch (signal.Op)
         {
             case GateOp.Acquire when signal.InstanceId is { } id && !state.Holders.Contains(id):
-                if (state.HasFreeSlot && state.Waiting == 0 && !state.Rebuild)
+                if (state.HasFreeSlot && state.Waiting == 0 && !state.Rebuild && !state.Recheck)
                 {
                     state.Holders.Add(id);
                     granted = [id];
@@ -189,6 +223,8 @@ public static class ProvisioningGate
                 return state.Holders.Remove(id) ? state : state with { Waiting = Math.Max(0, state.Waiting - 1) };
             case GateOp.Configure when signal.Capacity is > 0 and var capacity:
                 return state with { Capacity = capacity, HolderCheck = signal.HolderCheck ?? state.HolderCheck };
+            case GateOp.Recount:
+                return state with { Recheck = true };
             default:
                 return state;
         }
@@ -196,9 +232,12 @@ public static class ProvisioningGate
 
     /// <summary>
     /// Admits the oldest waiters into the free slots, first come first served (a rebuild first takes back the
-    /// holders it finds); the count of waiters becomes what was read, less those admitted.
+    /// holders it finds); the count of waiters becomes what was read, less those admitted. When the read found fewer
+    /// waiters than the gate had counted, an asker may not show its place yet (its acquire came first): the count is
+    /// kept, and with a slot still free the gate reads again after <see cref="GateState.RecheckDelay"/>; that
+    /// <paramref name="recheck"/> read is believed, so a count that was wrong is corrected then.
     /// </summary>
-    public static GateState Admit(GateState state, GateQueueView view, out IReadOnlyList<string> granted)
+    public static GateState Admit(GateState state, GateQueueView view, out IReadOnlyList<string> granted, bool recheck = false)
     {
         if (state.Rebuild)
         {
@@ -207,7 +246,9 @@ public static class ProvisioningGate
         var admitted = view.Oldest.Where(id => !state.Holders.Contains(id)).Distinct().Take(Math.Max(0, state.Capacity - state.Holders.Count)).ToList();
         state.Holders.AddRange(admitted);
         granted = admitted;
-        return state with { Waiting = Math.Max(0, view.Waiting - admitted.Count), Rebuild = false };
+        var missed = !recheck && !state.Rebuild && view.Waiting < state.Waiting;
+        var waiting = (missed ? state.Waiting : view.Waiting) - admitted.Count;
+        return state with { Waiting = Math.Max(0, waiting), Rebuild = false, Recheck = missed && state.HasFreeSlot };
     }
 
     /// <summary>The instances waiting for a slot, in the order they will get one.</summary>

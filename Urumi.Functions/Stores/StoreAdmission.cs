@@ -117,7 +117,7 @@ public sealed partial class StoreAdmission(
         var instanceId = Store.ProvisionInstanceId(store.Id, attempt);
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), request, new StartOrchestrationOptions(instanceId), ct);
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), request, ProvisionStore.StartOptions(instanceId), ct);
         }
         catch (OrchestrationAlreadyExistsException)
         {
@@ -173,7 +173,7 @@ public sealed partial class StoreAdmission(
         var instanceId = Store.ProvisionInstanceId(r.StoreId, 1);
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), r, new StartOrchestrationOptions(instanceId), CancellationToken.None);
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisionStore), r, ProvisionStore.StartOptions(instanceId), CancellationToken.None);
         }
         catch (OrchestrationAlreadyExistsException) when (keyed)
         {

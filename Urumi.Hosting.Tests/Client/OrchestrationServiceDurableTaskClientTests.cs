@@ -130,6 +130,19 @@ public sealed class OrchestrationServiceDurableTaskClientTests(DurableTaskEngine
     }
 
     [Fact]
+    public async Task A_version_given_at_start_is_the_instances_version()
+    {
+        // Started an hour from now, so it stays Pending: the test orchestrations are registered without a version.
+        var id = await Client.ScheduleNewOrchestrationInstanceAsync(
+            TestOrchestrations.Greeting, "Lima", new StartOrchestrationOptions(StartAt: DateTimeOffset.UtcNow.AddHours(1)) { Version = "2" });
+
+        var state = await engine.Service.GetOrchestrationStateAsync(id, executionId: null);
+        await Client.TerminateInstanceAsync(id);
+
+        Assert.Equal("2", state?.Version);
+    }
+
+    [Fact]
     public async Task A_failed_orchestration_reports_its_failure_details()
     {
         var id = await Client.ScheduleNewOrchestrationInstanceAsync(TestOrchestrations.Failing, new Order("o-7", -1));

@@ -57,7 +57,7 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
         InstanceIds.Validate(instanceId);
         var start = new StartRequest(
             orchestratorName.Name,
-            options?.Version?.ToString() is { Length: > 0 } version ? version : _options.DefaultVersion,
+            options?.Version?.Version is { Length: > 0 } version ? version : _options.DefaultVersion,
             Converter.Serialize(input),
             instanceId,
             options?.StartAt,
@@ -231,7 +231,7 @@ public sealed class OrchestrationServiceDurableTaskClient : DurableTaskClient
             InstanceId = start.InstanceId,
             ExecutionId = Guid.NewGuid().ToString("N"),
         };
-        using var span = OrchestrationTracing.StartCreate(start.Name, instance);
+        using var span = OrchestrationTracing.StartCreate(start.Name, start.Version, instance);
         var message = new TaskMessage
         {
             OrchestrationInstance = instance,

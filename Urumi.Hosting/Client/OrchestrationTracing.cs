@@ -13,12 +13,20 @@ namespace Urumi.Hosting.Client;
 /// </summary>
 internal static class OrchestrationTracing
 {
-    /// <summary>A producer span "create_orchestration:{name}" under the current span (a new trace when there is none).</summary>
-    public static Activity? StartCreate(string name, OrchestrationInstance instance)
+    /// <summary>
+    /// A producer span "create_orchestration:{name}", or "create_orchestration:{name}@({version})" for a versioned
+    /// orchestration (DurableTask.Core's own span names), under the current span (a new trace when there is none).
+    /// </summary>
+    public static Activity? StartCreate(string name, string? version, OrchestrationInstance instance)
     {
-        var span = UrumiTelemetry.Source.StartActivity($"create_orchestration:{name}", ActivityKind.Producer);
+        var span = UrumiTelemetry.Source.StartActivity(
+            string.IsNullOrEmpty(version) ? $"create_orchestration:{name}" : $"create_orchestration:{name}@({version})", ActivityKind.Producer);
         span?.SetTag("durabletask.type", "orchestration");
         span?.SetTag("durabletask.task.name", name);
+        if (!string.IsNullOrEmpty(version))
+        {
+            span?.SetTag("durabletask.task.version", version);
+        }
         span?.SetTag("durabletask.task.instance_id", instance.InstanceId);
         return span;
     }

@@ -75,8 +75,8 @@ internal static class PlaneRun
             ["Urumi:Cluster:Kubeconfig"] = sim.KubeconfigPath,
             ["Urumi:Helm:Path"] = helm,
             ["Urumi:Provisioning:MaxConcurrent"] = concurrency.ToString(CultureInfo.InvariantCulture),
-            ["Urumi:MaxActiveStoresPerOwner"] = (stores + 2).ToString(CultureInfo.InvariantCulture),
-            ["Urumi:RateLimit:PermitLimit"] = (stores + 2).ToString(CultureInfo.InvariantCulture),
+            ["Urumi:MaxActiveStoresPerOwner"] = (stores + concurrency + 2).ToString(CultureInfo.InvariantCulture),
+            ["Urumi:RateLimit:PermitLimit"] = (stores + concurrency + 2).ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in variant.DurableSettings)
         {
@@ -107,8 +107,11 @@ internal static class PlaneRun
                 ? body.GetProperty("store").GetProperty("id").GetString()!
                 : throw new InvalidOperationException($"POST answered {(int)response.StatusCode}: {body}");
         }
-        // One untimed store first: JIT, connections, the gate's first start.
-        await Done(await PostStoreAsync($"v{index}warmup", CancellationToken.None)).Task.WaitAsync(TimeSpan.FromMinutes(5));
+        // Untimed stores first, as many at once as the timed run has in flight: JIT (tiered compilation promotes a
+        // method only after it has run a while, and one store leaves the concurrent paths cold), connections, the
+        // gate's first start. A control plane is a long-running service.
+        await Task.WhenAll(await Task.WhenAll(Enumerable.Range(1, concurrency).Select(async w =>
+            Done(await PostStoreAsync($"v{index}warmup{w}", CancellationToken.None)).Task.WaitAsync(TimeSpan.FromMinutes(5)))));
 
         // Idle: what the worker costs with nothing to do (queue polling, lease renewals), the price of a short
         // maxQueuePollingInterval. The first seconds after the warm-up are left out, while the polls back off.
