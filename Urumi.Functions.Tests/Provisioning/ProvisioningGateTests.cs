@@ -17,7 +17,10 @@ public sealed class ProvisioningGateTests
     private sealed class Fleet(int capacity)
     {
         public Dictionary<string, GateQueue.Entry> Provisionings { get; } = new(StringComparer.Ordinal);
-        public GateState Gate { get; set; } = new(capacity, []);
+        public GateState Gate { get; set; } = GateState.New(capacity);
+
+        /// <summary>The gate's clock (its CurrentUtcDateTime).</summary>
+        public DateTime Now { get; set; } = T0.UtcDateTime;
         public List<string> Granted { get; } = [];
         public int Reads { get; private set; }
 
@@ -53,10 +56,14 @@ public sealed class ProvisioningGateTests
             unshown.Remove(id);
         }
 
-        /// <summary>The gate's recheck timer fires (when it has one).</summary>
-        public bool Recheck()
+        /// <summary>
+        /// A recheck timer made for <paramref name="at"/> fires, as in ProvisioningGate.Run: it reads only when the
+        /// gate's recheck is due by then (a later miss may have moved it on). False when it did not read.
+        /// </summary>
+        public bool TimerFires(DateTime at)
         {
-            if (!Gate.Recheck)
+            Now = at;
+            if (Gate.RecheckAt is not { } due || at < due)
             {
                 return false;
             }
@@ -66,10 +73,13 @@ public sealed class ProvisioningGateTests
             }
             else
             {
-                Gate = Gate with { Recheck = false };
+                Gate = Gate with { RecheckAt = null };
             }
             return true;
         }
+
+        /// <summary>The recheck timer fires when it is due.</summary>
+        public bool Recheck() => Gate.RecheckAt is { } due && TimerFires(due);
 
         /// <summary>A provisioning that ends (a holder done, or a waiter deleted): its status clears, it releases.</summary>
         public void End(string id)
@@ -93,7 +103,7 @@ public sealed class ProvisioningGateTests
             }
             Reads++;
             var view = GateQueue.View(Provisionings.Values, new GateQueueQuery(Math.Max(0, Gate.Capacity - Gate.Holders.Count), [.. Gate.Holders], Gate.Rebuild));
-            Gate = ProvisioningGate.Admit(Gate, view, out var granted, recheck);
+            Gate = ProvisioningGate.Admit(Gate, view, Now, out var granted, recheck);
             Grant(granted);
         }
 
@@ -179,7 +189,7 @@ public sealed class ProvisioningGateTests
             fleet.Queue(Id(i), T0.AddSeconds(i));
         }
         // The gate is terminated (or purged); meanwhile two more stores queue, and their acquires are lost.
-        fleet.Gate = new GateState(2, []);
+        fleet.Gate = GateState.New(2);
         fleet.Queue(Id(5), T0.AddSeconds(5), gateHears: false);
         fleet.Queue(Id(6), T0.AddSeconds(6), gateHears: false);
         fleet.Granted.Clear();
@@ -231,7 +241,7 @@ public sealed class ProvisioningGateTests
         fleet.End("b");
 
         Assert.Equal(1, afterFirstRelease.Waiting);
-        Assert.False(afterFirstRelease.Recheck);
+        Assert.Null(afterFirstRelease.RecheckAt);
         Assert.Equal(["a", "b", "c"], fleet.Granted);
         Assert.Equal(0, fleet.Gate.Waiting);
     }
@@ -253,11 +263,11 @@ public sealed class ProvisioningGateTests
         var afterRecheck = fleet.Gate;
         fleet.End("b");
 
-        Assert.True(missed.Recheck);
+        Assert.Equal(T0.UtcDateTime + GateState.RecheckDelay, missed.RecheckAt);
         Assert.Equal(2, missed.Waiting);
         Assert.True(rechecked);
         Assert.Equal(1, afterRecheck.Waiting);
-        Assert.False(afterRecheck.Recheck);
+        Assert.Null(afterRecheck.RecheckAt);
         Assert.Equal(["a", "b", "c"], fleet.Granted);
         Assert.Equal(0, fleet.Gate.Waiting);
     }
@@ -280,7 +290,52 @@ public sealed class ProvisioningGateTests
         Assert.Equal(["a", "d"], fleet.Granted);
         Assert.Equal(readsBefore, fleet.Reads);
         Assert.Equal(0, fleet.Gate.Waiting);
-        Assert.False(fleet.Gate.Recheck);
+        Assert.Null(fleet.Gate.RecheckAt);
+    }
+
+    [Fact]
+    public void A_miss_after_another_moves_the_recheck_on_so_the_earlier_timer_does_not_read_too_soon()
+    {
+        var fleet = new Fleet(capacity: 2);
+        fleet.Start();
+        fleet.Queue("a", T0);
+        fleet.Queue("b", T0.AddSeconds(1));
+        fleet.Queue("w1", T0.AddSeconds(2), shown: false);
+        fleet.End("a");
+        var firstDue = fleet.Gate.RecheckAt!.Value;
+        // 0.9 s later, a second asker is heard before its place shows, and a read (a release) misses it too.
+        fleet.Show("w1");
+        fleet.Now = firstDue.AddMilliseconds(-100);
+        fleet.Queue("w2", T0.AddSeconds(3), shown: false);
+        fleet.End("b");
+        var secondDue = fleet.Gate.RecheckAt;
+
+        var readEarly = fleet.TimerFires(firstDue);
+        fleet.Show("w2");
+        var readWhenDue = fleet.TimerFires(secondDue!.Value);
+
+        Assert.Equal(firstDue.AddMilliseconds(-100) + GateState.RecheckDelay, secondDue);
+        Assert.False(readEarly);
+        Assert.True(readWhenDue);
+        Assert.Equal(["a", "b", "w1", "w2"], fleet.Granted);
+        Assert.Equal(0, fleet.Gate.Waiting);
+        Assert.Null(fleet.Gate.RecheckAt);
+    }
+
+    [Fact]
+    public void A_gate_state_written_by_the_previous_build_believes_every_read_as_that_build_did()
+    {
+        var fleet = new Fleet(capacity: 1) { Gate = new GateState(1, []) };
+        fleet.Start();
+        fleet.Queue("a", T0);
+        fleet.Queue("b", T0.AddSeconds(1), shown: false);
+
+        fleet.End("a");
+
+        Assert.False(fleet.Gate.KeepMissedCount);
+        Assert.Equal(0, fleet.Gate.Waiting);
+        Assert.Null(fleet.Gate.RecheckAt);
+        Assert.Equal(["a"], fleet.Granted);
     }
 
     [Fact]
@@ -299,7 +354,7 @@ public sealed class ProvisioningGateTests
 
         Assert.Equal(0, lost.Waiting);
         Assert.Equal(["a", "b"], fleet.Granted);
-        Assert.False(fleet.Gate.Recheck);
+        Assert.Null(fleet.Gate.RecheckAt);
     }
 
     [Fact]

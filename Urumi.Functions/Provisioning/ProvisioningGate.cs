@@ -39,9 +39,15 @@ public sealed record GateTicket(GatePlace Place);
 /// (at most Capacity ids), how many wait (a count, not who: see <see cref="GateQueue"/>), whether the waiting list
 /// must be read before anything else (a new gate, or one recreated after it was lost), how long the gate waits,
 /// full with stores waiting, before it checks whether a holder ended without releasing its slot (terminated by hand),
-/// and whether the waiting list must be read again shortly (<see cref="ProvisioningGate.Admit"/>).
+/// when the waiting list must be read again (UTC; <see cref="ProvisioningGate.Admit"/>), and whether a read that
+/// finds fewer waiters than counted keeps the count (<paramref name="KeepMissedCount"/>).
 /// </summary>
-public sealed record GateState(int Capacity, List<string> Holders, int Waiting = 0, TimeSpan? HolderCheck = null, bool Rebuild = true, bool Recheck = false)
+/// <param name="KeepMissedCount">
+/// False in a state written by a build before this rule: a gate generation started then is replayed by the rule its
+/// history was made with (a replay must schedule what it scheduled), and its next generation takes the rule.
+/// </param>
+public sealed record GateState(int Capacity, List<string> Holders, int Waiting = 0, TimeSpan? HolderCheck = null, bool Rebuild = true,
+    DateTime? RecheckAt = null, bool KeepMissedCount = false)
 {
     public static readonly TimeSpan DefaultHolderCheck = TimeSpan.FromMinutes(1);
 
@@ -57,11 +63,11 @@ public sealed record GateState(int Capacity, List<string> Holders, int Waiting =
     /// <summary>Full, with stores waiting: only a release (or a holder found ended) lets the next one in.</summary>
     public bool IsBlocked => Waiting > 0 && !HasFreeSlot;
 
-    /// <summary>
-    /// Who is next must be read from the provisionings: a slot is free and stores wait (or may: a recheck), or the gate
-    /// is new.
-    /// </summary>
-    public bool MustReadQueue => Rebuild || ((Waiting > 0 || Recheck) && HasFreeSlot);
+    /// <summary>Who is next must be read from the provisionings: a slot is free and stores wait, or the gate is new.</summary>
+    public bool MustReadQueue => Rebuild || (Waiting > 0 && HasFreeSlot);
+
+    /// <summary>The state a gate of this build starts with.</summary>
+    public static GateState New(int capacity, TimeSpan? holderCheck = null) => new(capacity, [], HolderCheck: holderCheck, KeepMissedCount: true);
 }
 
 /// <summary>What the gate shows in its custom status: counts only, so it stays small however many stores wait.</summary>
@@ -99,7 +105,7 @@ public static class ProvisioningGate
     [Function(nameof(ProvisioningGate))]
     public static async Task Run([OrchestrationTrigger] TaskOrchestrationContext context)
     {
-        var state = context.GetInput<GateState>() ?? new GateState(2, []);
+        var state = context.GetInput<GateState>() ?? GateState.New(2);
         state = await AdmitWaitersAsync(context, state);
         Task<JsonElement>? next = null;
         Task? check = null;
@@ -113,15 +119,19 @@ public static class ProvisioningGate
             {
                 check ??= context.CreateTimer(state.HolderCheck ?? GateState.DefaultHolderCheck, CancellationToken.None);
             }
-            if (state.Recheck)
+            if (state.RecheckAt is { } due)
             {
-                recheck ??= context.CreateTimer(GateState.RecheckDelay, CancellationToken.None);
+                recheck ??= context.CreateTimer(due, CancellationToken.None);
             }
             var fired = check is null && recheck is null ? next : await Task.WhenAny(new[] { next, check, recheck }.OfType<Task>());
             if (fired == recheck)
             {
                 recheck = null;
-                state = await AdmitWaitersAsync(context, state, recheck: true);
+                // A later miss moved the recheck on: the loop makes a timer for the new time.
+                if (state.RecheckAt is { } at && context.CurrentUtcDateTime >= at)
+                {
+                    state = await AdmitWaitersAsync(context, state, recheck: true);
+                }
                 continue;
             }
             if (fired == check)
@@ -151,8 +161,8 @@ public static class ProvisioningGate
             Grant(context, granted);
             state = await AdmitWaitersAsync(context, state);
         }
-        // Keeps the history short; signals not yet processed carry over.
-        context.ContinueAsNew(state);
+        // Keeps the history short; signals not yet processed carry over. The next generation takes this build's rules.
+        context.ContinueAsNew(state with { KeepMissedCount = true });
     }
 
     /// <summary>
@@ -165,12 +175,12 @@ public static class ProvisioningGate
         {
             var view = await context.CallActivityAsync<GateQueueView>(nameof(GateActivities.ReadGateQueue),
                 new GateQueueQuery(Math.Max(0, state.Capacity - state.Holders.Count), [.. state.Holders], state.Rebuild), ReadRetry);
-            state = Admit(state, view, out var granted, recheck);
+            state = Admit(state, view, context.CurrentUtcDateTime, out var granted, recheck);
             Grant(context, granted);
         }
         else if (recheck)
         {
-            state = state with { Recheck = false };
+            state = state with { RecheckAt = null };
         }
         context.SetCustomStatus(GateStatus.Of(state, context.CurrentUtcDateTime));
         return state;
@@ -211,7 +221,7 @@ public static class ProvisioningGate
         switch (signal.Op)
         {
             case GateOp.Acquire when signal.InstanceId is { } id && !state.Holders.Contains(id):
-                if (state.HasFreeSlot && state.Waiting == 0 && !state.Rebuild && !state.Recheck)
+                if (state.HasFreeSlot && state.Waiting == 0 && !state.Rebuild && state.RecheckAt is null)
                 {
                     state.Holders.Add(id);
                     granted = [id];
@@ -224,7 +234,9 @@ public static class ProvisioningGate
             case GateOp.Configure when signal.Capacity is > 0 and var capacity:
                 return state with { Capacity = capacity, HolderCheck = signal.HolderCheck ?? state.HolderCheck };
             case GateOp.Recount:
-                return state with { Recheck = true };
+                // A keeper saw at least one store wait: counted, it makes the gate read who waits (and a read that
+                // finds nobody is checked again, then believed).
+                return state with { Waiting = Math.Max(state.Waiting, 1) };
             default:
                 return state;
         }
@@ -234,10 +246,11 @@ public static class ProvisioningGate
     /// Admits the oldest waiters into the free slots, first come first served (a rebuild first takes back the
     /// holders it finds); the count of waiters becomes what was read, less those admitted. When the read found fewer
     /// waiters than the gate had counted, an asker may not show its place yet (its acquire came first): the count is
-    /// kept, and with a slot still free the gate reads again after <see cref="GateState.RecheckDelay"/>; that
-    /// <paramref name="recheck"/> read is believed, so a count that was wrong is corrected then.
+    /// kept, and with a slot still free the gate reads again <see cref="GateState.RecheckDelay"/> after
+    /// <paramref name="now"/> (a later miss moves that on); that <paramref name="recheck"/> read is believed, so a
+    /// count that was wrong (an asker counted twice: once read, once heard) is corrected then.
     /// </summary>
-    public static GateState Admit(GateState state, GateQueueView view, out IReadOnlyList<string> granted, bool recheck = false)
+    public static GateState Admit(GateState state, GateQueueView view, DateTime now, out IReadOnlyList<string> granted, bool recheck = false)
     {
         if (state.Rebuild)
         {
@@ -246,9 +259,9 @@ public static class ProvisioningGate
         var admitted = view.Oldest.Where(id => !state.Holders.Contains(id)).Distinct().Take(Math.Max(0, state.Capacity - state.Holders.Count)).ToList();
         state.Holders.AddRange(admitted);
         granted = admitted;
-        var missed = !recheck && !state.Rebuild && view.Waiting < state.Waiting;
+        var missed = state.KeepMissedCount && !recheck && !state.Rebuild && view.Waiting < state.Waiting;
         var waiting = (missed ? state.Waiting : view.Waiting) - admitted.Count;
-        return state with { Waiting = Math.Max(0, waiting), Rebuild = false, Recheck = missed && state.HasFreeSlot };
+        return state with { Waiting = Math.Max(0, waiting), Rebuild = false, RecheckAt = missed && state.HasFreeSlot ? now + GateState.RecheckDelay : null };
     }
 
     /// <summary>The instances waiting for a slot, in the order they will get one.</summary>

@@ -43,8 +43,8 @@ public sealed partial class ProvisioningGateKeeper(DurableTaskClient client, IOp
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            // Storage may be down for a while: the next tick tries again, and /api/health says the gate is not running.
-            lastLook = null;
+            // Storage may be down for a while: the next tick tries again (the last look stands), and /api/health says
+            // the gate is not running.
             CheckFailed(logger, e.Message);
         }
     }
@@ -65,7 +65,7 @@ public sealed partial class ProvisioningGateKeeper(DurableTaskClient client, IOp
         {
             try
             {
-                await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisioningGate), new GateState(capacity, [], HolderCheck: holderCheck),
+                await client.ScheduleNewOrchestrationInstanceAsync(nameof(ProvisioningGate), GateState.New(capacity, holderCheck),
                     new StartOrchestrationOptions(ProvisioningGate.InstanceId), ct);
                 if (gate is null)
                 {
