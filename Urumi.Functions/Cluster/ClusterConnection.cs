@@ -37,13 +37,65 @@ public sealed partial class ClusterConnection(IOptions<UrumiOptions> options, Ku
             {
                 await session.Simulator.DisposeAsync();
             }
+            TryDelete(HelmHome(HelmHomes, Environment.ProcessId));
+        }
+    }
+
+    /// <summary>Where each process keeps its helm home: {temp}/urumi-helm/{pid}.</summary>
+    public static string HelmHomes => Path.Combine(Path.GetTempPath(), "urumi-helm");
+
+    public static string HelmHome(string homes, int pid) => Path.Combine(homes, pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Deletes the helm homes under <paramref name="homes"/> whose process no longer runs: a process killed with -9
+    /// leaves its home, and in it the simulator's kubeconfig with its bearer token. Best effort: what cannot be
+    /// deleted (another user's, or in use) is left.
+    /// </summary>
+    public static void RemoveStaleHelmHomes(string homes)
+    {
+        if (!Directory.Exists(homes))
+        {
+            return;
+        }
+        foreach (var home in Directory.EnumerateDirectories(homes))
+        {
+            if (int.TryParse(Path.GetFileName(home), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) && !Runs(pid))
+            {
+                TryDelete(home);
+            }
+        }
+    }
+
+    private static bool Runs(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string home)
+    {
+        try
+        {
+            Directory.Delete(home, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next start to remove.
         }
     }
 
     private static async Task<ClusterSession> ConnectAsync(UrumiOptions o, KubernetesCallTimer timer, ILogger logger)
     {
         var settings = o.Cluster;
-        var helmHome = Path.Combine(Path.GetTempPath(), "urumi-helm", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        RemoveStaleHelmHomes(HelmHomes);
+        var helmHome = HelmHome(HelmHomes, Environment.ProcessId);
         // helm's home holds the simulator's kubeconfig and token: its owner alone may read it.
         if (OperatingSystem.IsWindows())
         {
