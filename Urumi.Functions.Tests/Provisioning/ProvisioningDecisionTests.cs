@@ -28,8 +28,26 @@ public sealed class ProvisioningDecisionTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await DurableTaskTestHost.StartAsync(_fakes.Register);
+        _host = await StartHostAsync();
         await Client.ScheduleNewOrchestrationInstanceAsync("FakeGate", new StartOrchestrationOptions(ProvisioningGate.InstanceId));
+    }
+
+    /// <summary>
+    /// DurableTaskTestHost binds its gRPC sidecar to a random port in 30000-40000, a range the kernel also hands out to
+    /// other tests' processes: a start that finds its port taken tries again on another.
+    /// </summary>
+    private async Task<DurableTaskTestHost> StartHostAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await DurableTaskTestHost.StartAsync(_fakes.Register);
+            }
+            catch (IOException e) when (attempt < 5 && e.GetBaseException() is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+            }
+        }
     }
 
     public async Task DisposeAsync()
